@@ -1,0 +1,17 @@
+export { loadConfig, describeConfig, setting, types, isProduction, ConfigError } from './config';
+export type { ConfigSpec, ConfigOf, Setting } from './config';
+export { createLogger } from './logger';
+export type { Logger } from './logger';
+export { startTelemetry } from './telemetry';
+export type { Telemetry } from './telemetry';
+export { createMetrics } from './metrics';
+export type { PlatformMetrics } from './metrics';
+export { startAdminServer } from './admin-server';
+export type { AdminServer, ReadinessCheck } from './admin-server';
+export { DomainError, errors, toGrpcError, fromGrpcError, isServiceError } from './errors';
+export type { ErrorKind } from './errors';
+export { GrpcServer, GrpcClient, createGrpcClient, checkHealth } from './grpc';
+export type { CallContext, ServiceHandlers, CallOpts } from './grpc';
+export { Lifecycle } from './lifecycle';
+export { connectMongo, connectRedis } from './stores';
+export type { MongoHandle } from './stores';
