@@ -78,12 +78,15 @@ export class GrpcServer {
     this.health.addToServer(this.server);
   }
 
-  /** Adds a service; each handler runs with tracing, metrics, logging and error mapping around it. */
-  addService<D extends ServiceDefinition>(definition: D, handlers: ServiceHandlers<D>): void {
+  /**
+   * Adds a service; each handler runs with tracing, metrics, logging and error mapping around it.
+   * Methods without a handler are answered UNIMPLEMENTED by grpc-js itself.
+   */
+  addService<D extends ServiceDefinition>(definition: D, handlers: Partial<ServiceHandlers<D>>): void {
     const impl: UntypedServiceImplementation = {};
     for (const [name, def] of Object.entries(definition)) {
-      const handler = (handlers as Record<string, (req: unknown, ctx: CallContext) => unknown>)[name];
-      if (!handler) throw new Error(`handler for ${def.path} is missing`);
+      const handler = (handlers as Record<string, ((req: unknown, ctx: CallContext) => unknown) | undefined>)[name];
+      if (!handler) continue;
       impl[name] = def.responseStream ? this.wrapStream(def.path, handler) : this.wrapUnary(def.path, handler);
     }
     this.server.addService(definition as never, impl);

@@ -15,3 +15,5 @@ export type { CallContext, ServiceHandlers, CallOpts } from './grpc';
 export { Lifecycle } from './lifecycle';
 export { connectMongo, connectRedis } from './stores';
 export type { MongoHandle } from './stores';
+export { ServiceHost, commonSettings, natsSettings, mongoSettings, redisSettings } from './service-host';
+export type { CommonConfig } from './service-host';

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Brings a checkout to a runnable state, idempotently: npm packages, servers/tools, build.
+# A second run does no work beyond a few checks (stamps + incremental tsc).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);console.log(a>20||(a===20&&b>=19)?1:0)' 2>/dev/null || echo 0)
+[[ "$node_ok" == 1 ]] || { echo "[setup] ERROR: Node.js >= 20.19 is required (found: $(node --version 2>/dev/null || echo none)). Install it from your package manager or nodejs.org." >&2; exit 1; }
+
+mkdir -p .haven
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -d node_modules || ! -f .haven/npm.stamp || "$(cat .haven/npm.stamp)" != "$lock_hash" ]]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > .haven/npm.stamp
+else
+  say "npm packages up to date"
+fi
+
+bash deploy/local/install-tools.sh "${HAVEN_TOOLS:-core}"
+
+say "building (protos + TypeScript, incremental)"
+npm run -s build
+say "ready"
