@@ -1,0 +1,27 @@
+import { commonSettings, mongoSettings, natsSettings, redisSettings, setting, types } from '@haven/platform';
+
+export const gatewayConfig = {
+  ...commonSettings,
+  ...natsSettings,
+  ...mongoSettings,
+  ...redisSettings,
+  httpPort: setting({ env: 'HTTP_PORT', schema: types.port(), default: '8080', doc: 'public REST + WebSocket port' }),
+  publicUrl: setting({ env: 'PUBLIC_URL', schema: types.optionalString(), doc: 'externally visible base URL (for printed links and websocketUrl)' }),
+  jwtSecret: setting({ env: 'JWT_SECRET', schema: types.secret(32), devDefault: 'haven-development-only-jwt-secret-change-me', secret: true, doc: 'HS256 key for access tokens (≥ 32 chars); from a Secret in production' }),
+  accessTokenTtlSeconds: setting({ env: 'ACCESS_TOKEN_TTL_SECONDS', schema: types.int(60, 86_400), default: '900', doc: 'access token lifetime' }),
+  refreshTokenTtlSeconds: setting({ env: 'REFRESH_TOKEN_TTL_SECONDS', schema: types.int(300, 90 * 86_400), default: '2592000', doc: 'refresh token lifetime' }),
+  trustProxy: setting({ env: 'TRUST_PROXY', schema: types.bool(), default: 'false', doc: 'take the client IP from X-Forwarded-For (set behind an ingress)' }),
+  rateLimitMax: setting({ env: 'RATE_LIMIT_MAX', schema: types.int(1, 1_000_000), default: '600', doc: 'requests per IP per RATE_LIMIT_WINDOW_MS' }),
+  rateLimitWindowMs: setting({ env: 'RATE_LIMIT_WINDOW_MS', schema: types.int(1000, 86_400_000), default: '60000', doc: 'general rate-limit window' }),
+  authRateLimitMax: setting({ env: 'AUTH_RATE_LIMIT_MAX', schema: types.int(1, 100_000), default: '20', doc: 'auth requests per IP per AUTH_RATE_LIMIT_WINDOW_MS' }),
+  authRateLimitWindowMs: setting({ env: 'AUTH_RATE_LIMIT_WINDOW_MS', schema: types.int(1000, 86_400_000), default: '900000', doc: 'auth rate-limit window (15 minutes)' }),
+  bodyLimitBytes: setting({ env: 'BODY_LIMIT_BYTES', schema: types.int(1024, 10 * 1024 * 1024), default: '65536', doc: 'largest accepted request body' }),
+  seedAdminEmail: setting({ env: 'SEED_ADMIN_EMAIL', schema: types.optionalString(), doc: 'creates this admin account at start-up if missing (local runs)' }),
+  seedAdminPassword: setting({ env: 'SEED_ADMIN_PASSWORD', schema: types.optionalString(), secret: true, doc: 'password for SEED_ADMIN_EMAIL' }),
+  sessionAddr: setting({ env: 'SESSION_GRPC_ADDR', schema: types.string(), devDefault: '127.0.0.1:50052', doc: 'session service gRPC address' }),
+  conversationAddr: setting({ env: 'CONVERSATION_GRPC_ADDR', schema: types.string(), devDefault: '127.0.0.1:50053', doc: 'conversation service gRPC address' }),
+  safetyAddr: setting({ env: 'SAFETY_GRPC_ADDR', schema: types.string(), devDefault: '127.0.0.1:50054', doc: 'safety service gRPC address' }),
+  billingAddr: setting({ env: 'BILLING_GRPC_ADDR', schema: types.string(), devDefault: '127.0.0.1:50055', doc: 'billing service gRPC address' }),
+  memoryAddr: setting({ env: 'MEMORY_GRPC_ADDR', schema: types.string(), devDefault: '127.0.0.1:50056', doc: 'memory service gRPC address' }),
+  auditAddr: setting({ env: 'AUDIT_GRPC_ADDR', schema: types.string(), devDefault: '127.0.0.1:50057', doc: 'audit service gRPC address' }),
+};

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { handleCommand, type EventStorePort } from '@haven/eventstore';
+import { errors } from '@haven/platform';
+import { emailClaimDecider } from '../domain/email-claim';
+import type { IdentityEvent, Role } from '../domain/events';
+import { userDecider, type UserState } from '../domain/user';
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
+  dummyVerify(password: string): Promise<void>;
+}
+
+export interface TokenIssuer {
+  issueAccess(userId: string, role: Role, now: Date): string;
+  issueRefresh(userId: string): Promise<string>;
+  rotateRefresh(token: string): Promise<{ status: 'rotated'; userId: string; family: string; token: string } | { status: 'reused'; userId: string; family: string } | { status: 'invalid' }>;
+  revokeUser(userId: string, now: Date): Promise<void>;
+}
+
+export interface AccountsDeps {
+  store: EventStorePort<IdentityEvent>;
+  passwords: PasswordHasher;
+  tokens: TokenIssuer;
+  newId: () => string;
+  now: () => Date;
+}
+
+export interface RequestInfo {
+  ip: string;
+  userAgent: string;
+  correlationId?: string;
+}
+
+export interface UserView {
+  id: string;
+  email: string;
+  role: Role;
+  displayName: string;
+  locale: string;
+}
+
+export interface AuthResult {
+  user: UserView;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  displayName?: string;
+  locale?: string;
+  role?: Role;
+  createdBy?: string;
+}
+
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+export const emailHash = (email: string) => createHash('sha256').update(normaliseEmail(email)).digest('hex');
+const claimId = (email: string) => `email-${emailHash(email)}`;
+
+function view(state: UserState): UserView {
+  if (state.status !== 'registered') throw errors.notFound('USER_NOT_FOUND', 'unknown user');
+  return { id: state.userId, email: state.email, role: state.role, displayName: state.displayName, locale: state.locale };
+}
+
+/** Account use cases: load → decide → append through the event store, tokens at the edge. */
+export class Accounts {
+  constructor(private readonly deps: AccountsDeps) {}
+
+  private meta(actor: string, info?: RequestInfo) {
+    return { actor, now: this.deps.now(), correlationId: info?.correlationId };
+  }
+
+  private async loadUser(userId: string): Promise<UserState> {
+    const { events } = await this.deps.store.load(userId);
+    return events.reduce((s, e) => userDecider.evolve(s, e.event), userDecider.initialState());
+  }
+
+  private async claimOf(email: string): Promise<string | undefined> {
+    const { events } = await this.deps.store.load(claimId(email));
+    return events.reduce((s, e) => emailClaimDecider.evolve(s, e.event), emailClaimDecider.initialState()).claimedBy;
+  }
+
+  /** Registration by the person themself: the account plus a first token pair. */
+  async register(input: RegisterInput, info: RequestInfo): Promise<AuthResult> {
+    return this.issue(await this.createAccount(input, info));
+  }
+
+  /** Creates an account without signing anyone in (also used by admins for staff). */
+  async createAccount(input: RegisterInput, info: RequestInfo): Promise<UserView> {
+    const email = normaliseEmail(input.email);
+    const role: Role = input.role ?? 'client';
+    // A claim whose user was never written (a crash between the two appends) is resumed with
+    // its user id rather than locking the address forever.
+    const existing = await this.claimOf(email);
+    if (existing && (await this.loadUser(existing)).status === 'registered') {
+      throw errors.conflict('EMAIL_TAKEN', 'an account with this e-mail address already exists');
+    }
+    const userId = existing ?? this.deps.newId();
+    const passwordHash = await this.deps.passwords.hash(input.password);
+    await handleCommand({ store: this.deps.store, aggregateId: claimId(email), decider: emailClaimDecider, command: { type: 'ClaimEmail', data: { userId } }, meta: this.meta(userId, info) });
+    const { newState } = await handleCommand({
+      store: this.deps.store,
+      aggregateId: userId,
+      decider: userDecider,
+      command: {
+        type: 'RegisterUser',
+        data: { userId, email, passwordHash, role, displayName: input.displayName?.trim() || email.split('@')[0]!, locale: input.locale ?? 'en-GB', createdBy: input.createdBy ?? '' },
+      },
+      meta: this.meta(input.createdBy || userId, info),
+    });
+    return view(newState);
+  }
+
+  async login(emailInput: string, password: string, info: RequestInfo): Promise<AuthResult> {
+    const email = normaliseEmail(emailInput);
+    const userId = await this.claimOf(email);
+    const state = userId ? await this.loadUser(userId) : userDecider.initialState();
+    const record = (outcome: 'succeeded' | { failed: 'unknown_email' | 'wrong_password' }, aggregateId: string, uid: string) =>
+      handleCommand({
+        store: this.deps.store,
+        aggregateId,
+        decider: userDecider,
+        command: { type: 'RecordLogin', data: { userId: uid, ip: info.ip, userAgent: info.userAgent.slice(0, 200), outcome, emailHash: emailHash(email) } },
+        meta: this.meta(uid || 'anonymous', info),
+      });
+    if (state.status !== 'registered') {
+      await this.deps.passwords.dummyVerify(password);
+      // Failures for unknown addresses are kept on the address's own stream, for burst detection.
+      await record({ failed: 'unknown_email' }, claimId(email), '');
+      throw errors.unauthenticated('INVALID_CREDENTIALS', 'e-mail or password is wrong');
+    }
+    if (!(await this.deps.passwords.verify(password, state.passwordHash))) {
+      await record({ failed: 'wrong_password' }, state.userId, state.userId);
+      throw errors.unauthenticated('INVALID_CREDENTIALS', 'e-mail or password is wrong');
+    }
+    await record('succeeded', state.userId, state.userId);
+    return this.issue(view(state));
+  }
+
+  async refresh(refreshToken: string, info: RequestInfo): Promise<AuthResult> {
+    const rotated = await this.deps.tokens.rotateRefresh(refreshToken);
+    if (rotated.status === 'invalid') throw errors.unauthenticated('INVALID_REFRESH_TOKEN', 'refresh token is invalid or expired; log in again');
+    if (rotated.status === 'reused') {
+      await handleCommand({
+        store: this.deps.store,
+        aggregateId: rotated.userId,
+        decider: userDecider,
+        command: { type: 'RecordRefreshTokenReuse', data: { userId: rotated.userId, tokenFamily: rotated.family, ip: info.ip } },
+        meta: this.meta(rotated.userId, info),
+      });
+      throw errors.unauthenticated('REFRESH_TOKEN_REUSED', 'this refresh token was already used; every session of this login has been signed out');
+    }
+    const { newState } = await handleCommand({
+      store: this.deps.store,
+      aggregateId: rotated.userId,
+      decider: userDecider,
+      command: { type: 'RecordTokenRefresh', data: { userId: rotated.userId, tokenFamily: rotated.family } },
+      meta: this.meta(rotated.userId, info),
+    });
+    const user = view(newState);
+    return { user, accessToken: this.deps.tokens.issueAccess(user.id, user.role, this.deps.now()), refreshToken: rotated.token };
+  }
+
+  async logout(userId: string, info: RequestInfo): Promise<void> {
+    await this.deps.tokens.revokeUser(userId, this.deps.now());
+    await handleCommand({ store: this.deps.store, aggregateId: userId, decider: userDecider, command: { type: 'LogOut', data: { userId } }, meta: this.meta(userId, info) });
+  }
+
+  async getUser(userId: string): Promise<UserView> {
+    return view(await this.loadUser(userId));
+  }
+
+  private async issue(user: UserView): Promise<AuthResult> {
+    return {
+      user,
+      accessToken: this.deps.tokens.issueAccess(user.id, user.role, this.deps.now()),
+      refreshToken: await this.deps.tokens.issueRefresh(user.id),
+    };
+  }
+}

@@ -1,0 +1,18 @@
+/** Identity events as the domain sees them (the protobuf mapping lives in infrastructure/codec.ts). */
+export type Role = 'client' | 'therapist' | 'oncall' | 'admin';
+export const ROLES: readonly Role[] = ['client', 'therapist', 'oncall', 'admin'];
+
+export type IdentityEvent =
+  | { type: 'EmailReserved'; data: { userId: string } }
+  | {
+      type: 'UserRegistered';
+      data: { userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string; createdBy: string };
+    }
+  | { type: 'LoginSucceeded'; data: { userId: string; ip: string; userAgent: string } }
+  | { type: 'LoginFailed'; data: { userId: string; ip: string; reason: LoginFailureReason; emailHash: string } }
+  | { type: 'LoggedOut'; data: { userId: string } }
+  | { type: 'TokenRefreshed'; data: { userId: string; tokenFamily: string } }
+  | { type: 'RefreshTokenReused'; data: { userId: string; tokenFamily: string; ip: string } }
+  | { type: 'AccessDenied'; data: { userId: string; route: string; reason: string; ip: string } };
+
+export type LoginFailureReason = 'unknown_email' | 'wrong_password';
