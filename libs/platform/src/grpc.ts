@@ -1,4 +1,5 @@
 import {
+  makeGenericClientConstructor,
   Server,
   ServerCredentials,
   credentials,
@@ -298,8 +299,6 @@ let healthCtor: (new (address: string, creds: ReturnType<typeof credentials.crea
 function healthClientCtor() {
   // grpc-health-check exports the service definition; build a client class from it once.
   if (!healthCtor) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { makeGenericClientConstructor } = require('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
     healthCtor = makeGenericClientConstructor(healthServiceDefinition as never, 'grpc.health.v1.Health') as never;
   }
   return healthCtor!;
