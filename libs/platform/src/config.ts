@@ -87,7 +87,7 @@ export function loadConfig<S extends ConfigSpec>(service: string, spec: S, env: 
 /** Markdown table of a spec, for the README's configuration section. */
 export function describeConfig(spec: ConfigSpec): string {
   const rows = Object.values(spec).map(
-    (s) => `| \`${s.env}\` | ${s.default ?? (s.devDefault !== undefined ? `dev: \`${s.secret ? '(generated for dev)' : s.devDefault}\`` : '—')} | ${s.doc} |`,
+    (s) => `| \`${s.env}\` | ${s.default ?? (s.devDefault !== undefined ? (s.secret ? 'dev: built-in value; **required in production**' : `dev: \`${s.devDefault}\``) : '—')} | ${s.doc} |`,
   );
   return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
 }

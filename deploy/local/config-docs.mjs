@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Prints the configuration tables for the README from the services' own config schemas
+// (run after a build): node deploy/local/config-docs.mjs
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const { describeConfig, commonSettings, natsSettings, mongoSettings, redisSettings } = require(join(root, 'libs/platform/dist/index.js'));
+const shared = new Set(Object.values({ ...commonSettings, ...natsSettings, ...mongoSettings, ...redisSettings }).map((s) => s.env));
+
+console.log('#### Every service\n');
+console.log(describeConfig({ ...commonSettings, ...natsSettings, ...mongoSettings, ...redisSettings }));
+for (const name of ['gateway', 'conversation', 'safety', 'memory']) {
+  const mod = require(join(root, `services/${name}/dist/config.js`));
+  const spec = Object.values(mod)[0];
+  const own = Object.fromEntries(Object.entries(spec).filter(([, s]) => !shared.has(s.env)));
+  console.log(`\n#### ${name}\n`);
+  console.log(describeConfig(own));
+}
