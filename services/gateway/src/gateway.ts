@@ -12,6 +12,8 @@ import { identityCodec } from './identity/infrastructure/codec';
 import { ScryptPasswordHasher } from './identity/infrastructure/passwords';
 import { AccessTokens, RefreshTokens } from './identity/infrastructure/tokens';
 import { USERS_COLLECTION, usersProjection, type UserDoc } from './identity/projections/users';
+import { LiveHub } from './live/live-hub';
+import { createUpstreams } from './upstreams';
 
 export interface GatewayDeps {
   cfg: ConfigOf<typeof gatewayConfig>;
@@ -61,7 +63,7 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
     registry: metrics.registry,
   });
 
-  const upstreams = {
+  const addresses = {
     session: cfg.sessionAddr,
     conversation: cfg.conversationAddr,
     safety: cfg.safetyAddr,
@@ -69,7 +71,12 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
     memory: cfg.memoryAddr,
     audit: cfg.auditAddr,
   };
+  const upstreams = createUpstreams(addresses, metrics);
+  const hub = new LiveHub(nc, logger);
   const app = await buildApp({
+    upstreams,
+    hub,
+    ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
     logger,
     metrics,
     redis,
@@ -85,7 +92,7 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
       services: {
         gateway: async () => undefined,
         ...Object.fromEntries(
-          Object.entries(upstreams).map(([name, addr]) => [
+          Object.entries(addresses).map(([name, addr]) => [
             name,
             async () => {
               const status = await checkHealth(addr, 1500);
@@ -110,6 +117,7 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
     accounts,
     stop: async () => {
       await app.close();
+      upstreams.close();
       await projection.stop();
     },
   };

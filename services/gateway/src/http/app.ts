@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger, PlatformMetrics } from '@haven/platform';
@@ -12,6 +13,11 @@ import { registerAuthRoutes } from './routes/auth';
 import { registerHealthRoutes, type Probe } from './routes/health';
 import { AuthResponse, ErrorResponse, User } from './schemas';
 import { registerTracing } from './tracing';
+import { registerWebSocket } from '../live/websocket';
+import type { LiveHub } from '../live/live-hub';
+import { RedisPresence } from '../live/presence';
+import { registerSessionRoutes } from '../sessions/routes';
+import type { Upstreams } from '../upstreams';
 
 export interface AppDeps {
   logger: Logger;
@@ -23,6 +29,9 @@ export interface AppDeps {
   trustProxy: boolean;
   rateLimit: { max: number; timeWindowMs: number; authMax: number; authTimeWindowMs: number };
   bodyLimitBytes: number;
+  upstreams: Upstreams;
+  hub: LiveHub;
+  publicUrl?: string;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -70,7 +79,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_req, ctx) => httpError(ctx.statusCode, 'RATE_LIMITED', `too many requests; try again in ${ctx.after}`),
   });
 
+  // Frames over 64 KiB close the socket (1009); smaller oversized frames get an error frame.
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
   registerHealthRoutes(app, deps.health);
   registerAuthRoutes(app, { accounts: deps.accounts, auth: deps.auth, authRateLimit: { max: deps.rateLimit.authMax, timeWindowMs: deps.rateLimit.authTimeWindowMs } });
+  registerSessionRoutes(app, { auth: deps.auth, upstreams: deps.upstreams, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) });
+  registerWebSocket(app, { auth: deps.auth, upstreams: deps.upstreams, hub: deps.hub, logger: deps.logger, presence: new RedisPresence(deps.redis) });
   return app;
 }
