@@ -15,6 +15,9 @@ async function main(): Promise<void> {
 
   host.grpc.addService(billingV1.BillingServiceService, {
     getPlanConfig: async () => ({ plans: Object.values(DEFAULT_PLANS).map(planLimitsToProto) }),
+    // Until the billing issue brings quotas and the credit ledger, every message is allowed, as the
+    // live-sessions issue prescribes; the refusal codes and 422/413 mapping arrive with it.
+    authorize: async () => ({ allowed: true, refusalCode: '', message: '', creditsRemaining: 0 }),
   });
   await host.start();
 }
