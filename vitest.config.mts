@@ -29,7 +29,8 @@ export default defineConfig({
           include: ['{libs,services}/*/test/**/*.e2e.test.ts', 'load-tests/**/*.e2e.test.ts'],
           ...integration,
           testTimeout: 120_000,
-          fileParallelism: false,
+          // e2e files each start the whole platform: run them one at a time.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],
