@@ -12,8 +12,11 @@ node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);cons
 mkdir -p .haven
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -d node_modules || ! -f .haven/npm.stamp || "$(cat .haven/npm.stamp)" != "$lock_hash" ]]; then
-  say "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  say "installing npm packages from package-lock.json"
+  # Not `npm ci`: the registry mirror serves no other-platform optional packages (e.g. darwin
+  # builds of buf and rollup), so they are absent from the lock and ci's strict check refuses it.
+  # `npm install --no-save` installs the locked versions and never rewrites the lock.
+  npm install --no-save --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > .haven/npm.stamp
 else
   say "npm packages up to date"
