@@ -18,15 +18,15 @@ export default defineConfig({
     reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
       {
-        test: { name: 'unit', include: ['{libs,services}/*/test/**/*.unit.test.ts'], testTimeout: 10_000 },
+        test: { name: 'unit', include: ['{libs,services}/*/test/**/*.unit.test.ts', 'deploy/test/**/*.unit.test.ts'], testTimeout: 10_000 },
       },
       {
-        test: { name: 'int', include: ['{libs,services}/*/test/**/*.int.test.ts'], ...integration },
+        test: { name: 'int', include: ['{libs,services}/*/test/**/*.int.test.ts', 'deploy/test/**/*.int.test.ts'], ...integration },
       },
       {
         test: {
           name: 'e2e',
-          include: ['{libs,services}/*/test/**/*.e2e.test.ts', 'load-tests/**/*.e2e.test.ts'],
+          include: ['{libs,services}/*/test/**/*.e2e.test.ts', 'deploy/test/**/*.e2e.test.ts', 'load-tests/**/*.e2e.test.ts'],
           ...integration,
           testTimeout: 120_000,
           // e2e files each start the whole platform: run them one at a time.
