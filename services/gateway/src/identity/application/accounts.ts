@@ -172,6 +172,15 @@ export class Accounts {
     return view(await this.loadUser(userId));
   }
 
+  /**
+   * GDPR erasure of the account: afterwards it cannot sign in (401) and is not found (404).
+   * Idempotent. Token revocation is the caller's job (privacy/erasure.ts), as it is for logout.
+   */
+  async eraseAccount(userId: string, info?: RequestInfo): Promise<{ alreadyErased: boolean }> {
+    const { events } = await handleCommand({ store: this.deps.store, aggregateId: userId, decider: userDecider, command: { type: 'EraseAccount', data: { userId } }, meta: this.meta(userId, info) });
+    return { alreadyErased: events.length === 0 };
+  }
+
   private async issue(user: UserView): Promise<AuthResult> {
     return {
       user,

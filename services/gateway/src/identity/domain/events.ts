@@ -13,6 +13,7 @@ export type IdentityEvent =
   | { type: 'LoggedOut'; data: { userId: string } }
   | { type: 'TokenRefreshed'; data: { userId: string; tokenFamily: string } }
   | { type: 'RefreshTokenReused'; data: { userId: string; tokenFamily: string; ip: string } }
-  | { type: 'AccessDenied'; data: { userId: string; route: string; reason: string; ip: string } };
+  | { type: 'AccessDenied'; data: { userId: string; route: string; reason: string; ip: string } }
+  | { type: 'AccountErased'; data: { userId: string } };
 
 export type LoginFailureReason = 'unknown_email' | 'wrong_password';

@@ -5,7 +5,8 @@ import type { IdentityEvent, LoginFailureReason, Role } from './events';
 /** The user account aggregate: pure decide/evolve (STYLE.md §1). */
 export type UserState =
   | { status: 'none' }
-  | { status: 'registered'; userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string };
+  | { status: 'registered'; userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string }
+  | { status: 'erased'; userId: string };
 
 export const initialUserState: UserState = { status: 'none' };
 
@@ -14,12 +15,15 @@ export type UserCommand =
   | { type: 'RecordLogin'; data: { userId: string; ip: string; userAgent: string; outcome: 'succeeded' | { failed: LoginFailureReason }; emailHash: string } }
   | { type: 'LogOut'; data: { userId: string } }
   | { type: 'RecordTokenRefresh'; data: { userId: string; tokenFamily: string } }
-  | { type: 'RecordRefreshTokenReuse'; data: { userId: string; tokenFamily: string; ip: string } };
+  | { type: 'RecordRefreshTokenReuse'; data: { userId: string; tokenFamily: string; ip: string } }
+  | { type: 'EraseAccount'; data: { userId: string } };
 
 export function evolveUser(state: UserState, event: IdentityEvent): UserState {
   switch (event.type) {
     case 'UserRegistered':
-      return { status: 'registered', ...event.data };
+      return state.status === 'erased' ? state : { status: 'registered', ...event.data };
+    case 'AccountErased':
+      return { status: 'erased', userId: event.data.userId };
     case 'EmailReserved':
     case 'LoginSucceeded':
     case 'LoginFailed':
@@ -39,6 +43,8 @@ export function decideUser(command: UserCommand, state: UserState): IdentityEven
   switch (command.type) {
     case 'RegisterUser':
       if (state.status === 'registered') throw errors.conflict('USER_EXISTS', 'this account already exists');
+      // The e-mail claim still points at the erased account; answered like any taken address.
+      if (state.status === 'erased') throw errors.conflict('EMAIL_TAKEN', 'an account with this e-mail address already exists');
       return [{ type: 'UserRegistered', data: command.data }];
     case 'RecordLogin': {
       const { userId, ip, userAgent, outcome, emailHash } = command.data;
@@ -56,6 +62,11 @@ export function decideUser(command: UserCommand, state: UserState): IdentityEven
       return [{ type: 'TokenRefreshed', data: command.data }];
     case 'RecordRefreshTokenReuse':
       return [{ type: 'RefreshTokenReused', data: command.data }];
+    case 'EraseAccount':
+      // Idempotent: erasing twice is not an error (DELETE /me may be retried).
+      if (state.status === 'erased') return [];
+      if (state.status !== 'registered') throw errors.notFound('USER_NOT_FOUND', 'unknown user');
+      return [{ type: 'AccountErased', data: command.data }];
     default: {
       const never: never = command;
       return never;

@@ -13,6 +13,8 @@ export interface UserDoc {
   createdBy: string;
   lastLoginAt?: Date;
   failedLogins: number;
+  /** Set when the account was erased; the personal fields are blanked then. */
+  erasedAt?: Date;
   version: number;
 }
 
@@ -29,6 +31,9 @@ function updateFor(e: StoredEvent<IdentityEvent>): Record<string, unknown> {
       return { $set: { lastLoginAt: e.occurredAt, failedLogins: 0 } };
     case 'LoginFailed':
       return { $inc: { failedLogins: 1 } };
+    case 'AccountErased':
+      // Blank rather than delete: the version guard keeps later events (failed logins) in order.
+      return { $set: { email: '', displayName: '', locale: '', erasedAt: e.occurredAt }, $unset: { lastLoginAt: '' } };
     case 'LoggedOut':
     case 'TokenRefreshed':
     case 'RefreshTokenReused':
