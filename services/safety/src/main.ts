@@ -1,0 +1,77 @@
+import { connectNats, createUuidV7Generator, ensureStreams, EventStore, startProjection } from '@haven/eventstore';
+import { ServiceHost } from '@haven/platform';
+import { safetyV1 } from '@haven/proto';
+import { AlertWorkflow } from './application/alertWorkflow';
+import { Assessment } from './application/assessment';
+import type { Clock, RemoteRiskCheck } from './application/ports';
+import { createClassifier } from './classifier';
+import { safetyConfig } from './config';
+import { safetyHandlers } from './grpc/server';
+import { safetyCodec } from './infrastructure/codec';
+import { startCrisisWebhook } from './infrastructure/crisisWebhook';
+import { natsLiveFrames } from './infrastructure/liveFrames';
+import { offlineRiskClassifier } from './infrastructure/offlineClassifier';
+import { llmClassificationCheck, moderationCheck, openAiClient } from './infrastructure/openaiRecall';
+import { createSafetyMetrics } from './metrics';
+import { mongoAlertQuery, safetyProjection, safetyReadModels } from './projections/safetyReadModels';
+
+async function main(): Promise<void> {
+  const host = ServiceHost.create('safety', safetyConfig);
+  const cfg = host.config;
+  const logger = host.logger;
+  const registry = host.metrics.registry;
+  const clock: Clock = { now: () => new Date() };
+  const uuid = createUuidV7Generator();
+  const newId = () => uuid(clock.now());
+
+  const nc = await host.use('nats', connectNats(cfg.natsUrl, 'safety'), (c) => c.drain(), (c) => c.flush());
+  const jsm = await nc.jetstreamManager();
+  const js = nc.jetstream();
+  await ensureStreams(jsm, { contexts: ['safety'], replicas: cfg.streamReplicas });
+  const mongo = await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
+  await host.useRedis(cfg.redisUrl);
+
+  const models = await safetyReadModels(mongo.db);
+  const store = new EventStore({ js, jsm, context: 'safety', codec: safetyCodec, logger, metrics: registry });
+  const recorder = createSafetyMetrics(registry, models, clock, logger);
+  const frames = natsLiveFrames(nc);
+
+  // Loading the language model takes a moment: pay it at start-up, not on the first message.
+  const classify = offlineRiskClassifier(createClassifier());
+  const remoteChecks: RemoteRiskCheck[] = [];
+  if (cfg.openaiApiKey && cfg.remoteChecks !== 'none') {
+    const client = openAiClient({ apiKey: cfg.openaiApiKey, ...(cfg.openaiBaseUrl ? { baseURL: cfg.openaiBaseUrl } : {}) });
+    if (cfg.remoteChecks.includes('moderation')) remoteChecks.push(moderationCheck(client, cfg.moderationModel));
+    if (cfg.remoteChecks.includes('llm')) remoteChecks.push(llmClassificationCheck(client, cfg.openaiModel));
+  }
+  logger.info({ remoteChecks: remoteChecks.map((c) => c.name), webhook: Boolean(cfg.crisisWebhookUrl) }, 'safety assessment configured');
+
+  const alerts = new AlertWorkflow({ store, alerts: mongoAlertQuery(models.alerts), frames, recorder, clock, newId });
+  const assessment = new Assessment({ store, classify, remoteChecks, alerts, recorder, clock, newId, logger, remoteBudgetMs: cfg.remoteBudgetMs });
+
+  const projection = await startProjection({
+    nc,
+    js,
+    jsm,
+    name: 'safety-read-models',
+    stream: 'SAFETY',
+    filterSubjects: ['safety.evt.>'],
+    codec: safetyCodec,
+    handle: safetyProjection(models),
+    logger,
+    registry,
+  });
+  host.onShutdown('projection', () => projection.stop());
+  if (cfg.crisisWebhookUrl) {
+    const webhook = await startCrisisWebhook({ nc, js, jsm, url: cfg.crisisWebhookUrl, logger, clock, registry });
+    host.onShutdown('crisis-webhook', () => webhook.stop());
+  }
+
+  host.grpc.addService(safetyV1.SafetyServiceService, safetyHandlers({ assessment, alerts }));
+  await host.start();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`safety failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
