@@ -50,6 +50,7 @@ function userViewUpdate(event: IdentityEvent): UpdateFilter<UserView> {
     case 'TokenRefreshed':
     case 'RefreshTokenReused':
     case 'AccessDenied':
+    case 'AccountErased':
       return {};
     default: {
       const unreachable: never = event;

@@ -25,7 +25,7 @@ describe('GrpcServer and GrpcClient', () => {
     server.addService(billingV1.BillingServiceService, {
       authorize: async (req) => {
         if (!req.userId) throw errors.invalidArgument('USER_ID_REQUIRED', 'userId is required');
-        return { allowed: true, refusalCode: '', message: '', creditsRemaining: 7 };
+        return billingV1.AuthorizeResponse.fromPartial({ allowed: true, creditsRemaining: 7 });
       },
       getBalance: async (_req, ctx) => {
         // Never answers on its own: only the caller's deadline ends it.
@@ -37,7 +37,7 @@ describe('GrpcServer and GrpcClient', () => {
       },
       getPlanConfig: async (_req, ctx) => {
         seenTraceparent = String(ctx.metadata.get('traceparent')[0] ?? '');
-        return { plans: [] };
+        return billingV1.GetPlanConfigResponse.fromPartial({ plans: [] });
       },
     });
     const port = await server.start(0, '127.0.0.1');
@@ -55,25 +55,25 @@ describe('GrpcServer and GrpcClient', () => {
   });
 
   it('round-trips a unary call', async () => {
-    const res = await client.unary((c) => c.authorize, 'Authorize', { userId: 'u1', sessionId: '', personaId: 'p', messageLength: 3 });
+    const res = await client.unary((c) => c.authorize, 'Authorize', billingV1.AuthorizeRequest.fromPartial({ userId: 'u1', personaId: 'p', messageLength: 3 }));
     expect(res.creditsRemaining).toBe(7);
   });
 
   it('maps a DomainError to INVALID_ARGUMENT and back, keeping the app code', async () => {
-    const err = await client.unary((c) => c.authorize, 'Authorize', { userId: '', sessionId: '', personaId: '', messageLength: 0 }).catch((e: unknown) => e);
+    const err = await client.unary((c) => c.authorize, 'Authorize', billingV1.AuthorizeRequest.fromPartial({})).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect(err).toMatchObject({ kind: 'InvalidArgument', code: 'USER_ID_REQUIRED', message: 'userId is required' });
   });
 
   it('hides unknown errors behind INTERNAL without leaking their text', async () => {
-    const err = (await client.unary((c) => c.grantCredits, 'GrantCredits', { userId: 'u', amount: 1, reason: '', grantedBy: '', grantId: '' }).catch((e: unknown) => e)) as DomainError;
+    const err = (await client.unary((c) => c.grantCredits, 'GrantCredits', billingV1.GrantCreditsRequest.fromPartial({ userId: 'u', amount: 1 })).catch((e: unknown) => e)) as DomainError;
     expect(err.kind).toBe('Internal');
     expect(err.message).not.toContain('hunter2');
   });
 
   it('enforces the deadline', async () => {
     const started = Date.now();
-    const err = (await client.unary((c) => c.getBalance, 'GetBalance', { userId: 'u' }, { deadlineMs: 150 }).catch((e: unknown) => e)) as DomainError;
+    const err = (await client.unary((c) => c.getBalance, 'GetBalance', billingV1.GetBalanceRequest.fromPartial({ userId: 'u' }), { deadlineMs: 150 }).catch((e: unknown) => e)) as DomainError;
     expect(err.kind).toBe('DeadlineExceeded');
     expect(Date.now() - started).toBeLessThan(2000);
   });

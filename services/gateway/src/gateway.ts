@@ -75,6 +75,8 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
   const hub = new LiveHub(nc, logger);
   const app = await buildApp({
     upstreams,
+    refreshTokens,
+    accessTokenTtlSeconds: cfg.accessTokenTtlSeconds,
     hub,
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
     logger,

@@ -93,6 +93,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     async (req, reply) => {
       await requirePersona(req.body.personaId);
       const { session } = await up.session.unary((c) => c.startSession, 'StartSession', {
+        sessionId: '',
         userId: userId(req),
         personaId: req.body.personaId,
         durationMinutes: req.body.durationMinutes,
