@@ -2,17 +2,20 @@ import { connectNats, ensureStreams } from '@haven/eventstore';
 import { ServiceHost } from '@haven/platform';
 import { conversationV1 } from '@haven/proto';
 import { conversationConfig } from './config';
+import { createConversation } from './conversation';
 
 async function main(): Promise<void> {
   const host = ServiceHost.create('conversation', conversationConfig);
   const cfg = host.config;
   const nc = await host.use('nats', connectNats(cfg.natsUrl, 'conversation'), (c) => c.drain(), (c) => c.flush());
-  await ensureStreams(await nc.jetstreamManager(), { contexts: ['conversation'], replicas: cfg.streamReplicas });
-  await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
-  await host.useRedis(cfg.redisUrl);
+  // SESSION too: the summary consumer reads it, and may start before the session service has created it.
+  await ensureStreams(await nc.jetstreamManager(), { contexts: ['conversation', 'session'], replicas: cfg.streamReplicas });
+  const mongo = await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
+  const redis = await host.useRedis(cfg.redisUrl);
 
-  // RPC handlers arrive with their issues; until then grpc-js answers UNIMPLEMENTED.
-  host.grpc.addService(conversationV1.ConversationServiceService, {});
+  const conversation = await createConversation({ cfg, nc, mongo, redis, logger: host.logger, metrics: host.metrics });
+  host.onShutdown('conversation', () => conversation.stop());
+  host.grpc.addService(conversationV1.ConversationServiceService, conversation.handlers);
   await host.start();
 }
 

@@ -1,0 +1,44 @@
+import type { Redis } from 'ioredis';
+import type { IncognitoEntry, IncognitoStore, ReplyClaims } from '../application/ports';
+
+/** Incognito live context: `haven:incognito:<sessionId>`, a list of JSON entries with a TTL. */
+export function redisIncognitoStore(redis: Redis, ttlSeconds: number): IncognitoStore {
+  const key = (sessionId: string) => `haven:incognito:${sessionId}`;
+  return {
+    async append(sessionId, entry) {
+      await redis.multi().rpush(key(sessionId), JSON.stringify(entry)).expire(key(sessionId), ttlSeconds).exec();
+    },
+    async list(sessionId) {
+      const raw = await redis.lrange(key(sessionId), 0, -1);
+      const seen = new Set<string>();
+      const out: IncognitoEntry[] = [];
+      for (const r of raw) {
+        const e = JSON.parse(r) as IncognitoEntry;
+        if (seen.has(e.id)) continue;
+        seen.add(e.id);
+        out.push(e);
+      }
+      return out;
+    },
+    async drop(sessionId) {
+      await redis.del(key(sessionId));
+    },
+  };
+}
+
+/**
+ * `SET NX PX` claim per user message: the replica holding it writes the reply; a twin request
+ * waits for the stored answer. The TTL bounds a crashed holder (then a retry may answer).
+ */
+export function redisReplyClaims(redis: Redis, ttlMs: number, owner: string): ReplyClaims {
+  const key = (messageId: string) => `haven:conversation:reply-claim:${messageId}`;
+  return {
+    async claim(messageId) {
+      return (await redis.set(key(messageId), owner, 'PX', ttlMs, 'NX')) === 'OK';
+    },
+    async release(messageId) {
+      // Only our own claim: a compare-and-delete so an expired-and-retaken claim survives.
+      await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, key(messageId), owner);
+    },
+  };
+}
