@@ -19,6 +19,7 @@ import { RedisPresence } from '../live/presence';
 import { registerSessionRoutes } from '../sessions/routes';
 import { registerMemoryRoutes } from '../memories/routes';
 import { registerOncallRoutes } from '../oncall/routes';
+import { registerAuditRoutes } from '../admin/audit-routes';
 import { registerPrivacyRoutes } from '../privacy/routes';
 import type { RefreshTokens } from '../identity/infrastructure/tokens';
 import type { Upstreams } from '../upstreams';
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAuthRoutes(app, { accounts: deps.accounts, auth: deps.auth, authRateLimit: { max: deps.rateLimit.authMax, timeWindowMs: deps.rateLimit.authTimeWindowMs } });
   registerSessionRoutes(app, { auth: deps.auth, upstreams: deps.upstreams, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) });
   registerOncallRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
+  registerAuditRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerMemoryRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerPrivacyRoutes(app, { auth: deps.auth, upstreams: deps.upstreams, accounts: deps.accounts, refreshTokens: deps.refreshTokens, accessTokenTtlSeconds: deps.accessTokenTtlSeconds });
   registerWebSocket(app, { auth: deps.auth, upstreams: deps.upstreams, hub: deps.hub, logger: deps.logger, presence: new RedisPresence(deps.redis) });
