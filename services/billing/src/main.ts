@@ -1,24 +1,38 @@
 import { connectNats, ensureStreams } from '@haven/eventstore';
-import { ServiceHost } from '@haven/platform';
-import { billingV1 } from '@haven/proto';
+import { createGrpcClient, ServiceHost } from '@haven/platform';
+import { billingV1, sessionV1 } from '@haven/proto';
 import { billingConfig } from './config';
-import { DEFAULT_PLANS } from './domain/plans';
-import { planLimitsToProto } from './grpc/mapping';
+import { billingHandlers } from './grpc/server';
+import { GrpcSessionEnder } from './infrastructure/sessionEnder';
+import { createBillingRuntime } from './runtime';
 
 async function main(): Promise<void> {
   const host = ServiceHost.create('billing', billingConfig);
   const cfg = host.config;
   const nc = await host.use('nats', connectNats(cfg.natsUrl, 'billing'), (c) => c.drain(), (c) => c.flush());
-  await ensureStreams(await nc.jetstreamManager(), { contexts: ['billing'], replicas: cfg.streamReplicas });
-  await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
-  await host.useRedis(cfg.redisUrl);
+  const jsm = await nc.jetstreamManager();
+  // billing consumes SESSION (metering) and IDENTITY (sign-up grants); ensuring them is idempotent.
+  await ensureStreams(jsm, { contexts: ['billing', 'session', 'identity'], replicas: cfg.streamReplicas });
+  const mongo = await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
+  const redis = await host.useRedis(cfg.redisUrl);
+  const session = createGrpcClient(sessionV1.SessionServiceClient, 'session', cfg.sessionAddr, { metrics: host.metrics });
+  host.onShutdown('session-client', () => session.close());
 
-  host.grpc.addService(billingV1.BillingServiceService, {
-    getPlanConfig: async () => ({ plans: Object.values(DEFAULT_PLANS).map(planLimitsToProto) }),
-    // Until the billing issue brings quotas and the credit ledger, every message is allowed, as the
-    // live-sessions issue prescribes; the refusal codes and 422/413 mapping arrive with it.
-    authorize: async () => ({ allowed: true, refusalCode: '', message: '', creditsRemaining: 0 }),
+  const runtime = createBillingRuntime({
+    nc,
+    js: nc.jetstream(),
+    jsm,
+    db: mongo.db,
+    redis,
+    logger: host.logger,
+    registry: host.metrics.registry,
+    sessions: new GrpcSessionEnder(session),
+    settings: cfg,
   });
+  await runtime.start();
+  host.onShutdown('billing-consumers', () => runtime.stop());
+
+  host.grpc.addService(billingV1.BillingServiceService, billingHandlers(runtime.billing));
   await host.start();
 }
 
