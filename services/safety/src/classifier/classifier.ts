@@ -75,23 +75,27 @@ export function createClassifier(options: ClassifierOptions = {}): RiskClassifie
   // contents never change a result, so classify stays deterministic.
   const historyCache = new Map<string, ReadonlySet<string>>();
 
+  const remember = (message: string, signals: ReadonlySet<string>): void => {
+    if (cacheSize <= 0 || historyCache.has(message)) return;
+    if (historyCache.size >= cacheSize) {
+      const oldest = historyCache.keys().next();
+      if (!oldest.done) historyCache.delete(oldest.value);
+    }
+    historyCache.set(message, signals);
+  };
   const historySignals = (message: string): ReadonlySet<string> => {
     const cached = historyCache.get(message);
     if (cached) return cached;
     const { signals } = analyseMessage(pipeline, message);
-    if (cacheSize > 0) {
-      if (historyCache.size >= cacheSize) {
-        const oldest = historyCache.keys().next();
-        if (!oldest.done) historyCache.delete(oldest.value);
-      }
-      historyCache.set(message, signals);
-    }
+    remember(message, signals);
     return signals;
   };
 
   return {
     classify(text: string, history: readonly string[] = []): Assessment {
       const current = analyseMessage(pipeline, text);
+      // Today's message is tomorrow's history: remembering it keeps a live session's history warm.
+      remember(text, current.signals);
       const recent = history.slice(-historyWindow).filter((h) => typeof h === 'string' && h.trim() !== '');
       const context: SessionContext = contextFrom(recent.map(historySignals));
       const decision = decideLevel(current, context);

@@ -17,7 +17,7 @@ const IDIOM_PATTERNS = [
   'dying|die|died|dead laughing|laughter',
   'dying|die|died of|from laughter|laughing|boredom|embarrassment|thirst|hunger|heat|cringe|cuteness|shame',
   'dying|dead inside',
-  'so *3 could|would die',
+  'so #ADJ|ADV I? could|would die',
   'dead tired|battery|end|serious|silence|set|last|wrong|right|centre|center|on',
   'bored|scared|starving|starve|sick|worried|freezing|frozen|tickled|bore|worry|work|love|beat to death',
   'the death of me',

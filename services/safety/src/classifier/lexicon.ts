@@ -62,7 +62,7 @@ export const LEXICON = {
     alone isolated isolating grief grieve grieving mourning miss missing depressed depression down low overwhelmed overwhelm
     exhausted exhausting tired burnt burnout cry crying cried tears upset hurt hurts hurting heartbroken devastated scared
     afraid terrified frightened fear dread dreading numb empty lost guilty guilt ashamed shame angry anger furious frustrated
-    frustrating irritated annoyed insomnia sleep nightmare nightmares struggle struggling cope coping awful terrible horrible
+    frustrating irritated annoyed insomnia nightmare nightmares struggle struggling cope coping awful terrible horrible
     crap sucks rough hard heavy insecure jealous embarrassed miserable fed motivation disconnected invisible stuck edge hate
     failing failure stupid mess drowning pain sick dying meh blah venting vent understands`),
   /** Words that make a statement global and enduring: they weight hopelessness. */
@@ -72,7 +72,7 @@ export const LEXICON = {
     stories song songs lyrics documentary podcast article articles news headline play poem poetry hamlet romeo juliet
     villain hero protagonist scene season anime manga comic plot author crime fiction`),
   PROFESSIONAL: words(`prevention awareness hotline helpline volunteer volunteering training trained course class classes lecture
-    lectures seminar thesis dissertation research study studies statistics rates rate patients patient nurse paramedic doctor
+    lectures seminar thesis dissertation statistics rates rate patients patient nurse paramedic doctor
     counsellor counselor psychiatric ward clinician assessment assessments fundraiser charity module essay risk factors
     warning signs colleagues clients survivor survivors`),
   GAMING: words(`game games gaming match raid boss level levels sniper respawn loot quest map team round rounds server pvp

@@ -78,13 +78,13 @@ export function decideLevel(message: MessageSignals, context: SessionContext): D
   if (!high && has('recent_attempt') && (has('vague_intent') || has('plan') || has('timeframe_imminent'))) high = true;
 
   // Context from earlier messages.
-  const priorRisk = context.priorMethod || context.priorIntent || context.priorBurden;
+  const priorRisk = context.priorMethod || context.priorIntent || context.priorBurden || context.priorSelfHarm;
   if (priorRisk) {
     if (context.priorMethod) contextSignals.push('context:prior_method');
     if (context.priorIntent) contextSignals.push('context:prior_intent');
     if (context.priorBurden) contextSignals.push('context:prior_burden');
+    if (context.priorSelfHarm) contextSignals.push('context:prior_self_harm');
   }
-  if (context.priorSelfHarm) contextSignals.push('context:prior_self_harm');
   const resolvesEarlierRisk = has('vague_intent') || has('plan') || has('method_access') || has('finality') || (has('timeframe_imminent') && message.wordCount <= 6);
   const contextEscalates = !high && priorRisk && resolvesEarlierRisk;
 
@@ -94,7 +94,7 @@ export function decideLevel(message: MessageSignals, context: SessionContext): D
   }
 
   const elevatedDrivers = count(ELEVATED_DRIVERS) + (intentDenied ? 1 : 0);
-  const contextKeepsElevated = (priorRisk || context.priorSelfHarm) && (has('distress') || resolvesEarlierRisk);
+  const contextKeepsElevated = priorRisk && (has('distress') || resolvesEarlierRisk);
   if (elevatedDrivers > 0 || contextKeepsElevated) {
     return { level: 'ELEVATED_CONCERN', confidence: clamp(0.6 + 0.07 * elevatedDrivers - (has('denies_intent') ? 0.05 : 0)), contextSignals: contextKeepsElevated && elevatedDrivers === 0 ? contextSignals : [] };
   }

@@ -116,7 +116,8 @@ const PREPARATORY: readonly CompiledPattern[] = [
   p('write|wrote|written|writing *3 goodbye|farewell *2 letter|letters|note|message'),
   p('give|gave|giving|given *3 my? things|stuff|belongings|possessions|everything away?'),
   p('give|gave|giving|given away my? things|stuff|belongings|possessions|everything'),
-  p('put|putting|got|getting my? affairs in order'),
+  p('put|putting|got|getting all? my? affairs in order'),
+  p('written|wrote|write|writing|made|updated my will *4 ready|time|goodbye|goodbyes|order'),
   p('said|say|saying my goodbyes'),
   p('pick|picked|picking|chose|chosen|choose|set the|a date|day|spot|place|time'),
   p('load|loaded|loading the|my gun|pistol|rifle'),
@@ -338,8 +339,10 @@ const IMMINENT: readonly CompiledPattern[] = [
 ];
 
 const MITIGATION: readonly CompiledPattern[] = [
-  p('never *2 do|act on it|them'),
-  p('not *2 do|act on it|them|anything'),
+  p('never *2 do it|that|anything'),
+  p('never *2 act on it|them'),
+  p('not *2 do it|that|anything'),
+  p('not *2 act on it|them'),
   p('not think I would *2 do|act'),
   p('not going to do|act anything|it|on'),
   p('not planning|plan anything'),
@@ -417,7 +420,7 @@ function tenseOf(tokens: readonly Token[], index: number): Tense {
   const t = tokens[index];
   if (!t) return 'present';
   const before = tokens.slice(Math.max(0, index - 3), index).map((x) => x.text);
-  if (t.text.endsWith('ing') && before.includes('been')) return 'perfect';
+  if (t.text.endsWith('ing') && tokens[index - 1]?.text === 'been') return 'perfect';
   if (t.text.endsWith('ing') && before.some((w) => ['am', 'is', 'are', "'m", 'keep', 'keeps'].includes(w))) return 'progressive';
   const pastForm = IRREGULAR_PAST.has(t.text) || (t.text.endsWith('ed') && t.text !== t.lemma);
   if (before.some((w) => ['have', 'has', "'ve", 'had'].includes(w)) && (pastForm || t.text.endsWith('en'))) return 'perfect';
@@ -493,7 +496,9 @@ function detectSelfActs(ctx: SentenceContext, out: Set<Signal>): { ideationOnly:
       const agent = agentOfAct(tokens, span, m.start);
       const { modality, negated: modalNegated } = modalityBefore(tokens, m.start);
       const negated = anchor.negated || modalNegated || (tokens[m.start - 1]?.text === 'no');
-      const tense = tenseOf(tokens, m.start);
+      // Multi-word acts ("self-harmed") carry their tense on a later token.
+      const spanPast = span.slice(1).find((t) => t.text !== t.lemma && t.text.endsWith('ed'));
+      const tense = spanPast && tenseOf(tokens, m.start) === 'present' ? tenseOf(tokens, spanPast.index) : tenseOf(tokens, m.start);
       if (negated) {
         out.add('negated:self_harm');
         continue;
@@ -524,7 +529,10 @@ function detectSelfActs(ctx: SentenceContext, out: Set<Signal>): { ideationOnly:
         const firstPersonFrame = ctx.words.has('i') || ctx.words.has('me') || ctx.words.has('my') || tokens.length <= 4;
         if (ctx.media || ctx.professional || (!firstPersonFrame && modality === 'none')) continue;
         if (diedBy) continue;
-        if (anchorIsSuicideWord && modality === 'none' && !has(ctx, [p('I am|feel|feeling|been|get|getting *2 @SUICIDE_ADJ'), p('@SUICIDE_NOUN is *3 option|way|answer'), p('suicidal thoughts')]) && tokens.length > 3) continue;
+        // "suicidal" describes the speaker unless it qualifies a noun ("suicidal patients"); texting often drops "I am".
+        const next = tokens[m.start + 1];
+        const describesSpeaker = anchor.text === 'suicidal' && (!['NOUN', 'PROPN'].includes(next?.pos ?? '') || ['thoughts', 'ideation', 'feelings', 'urges'].includes(next?.text ?? ''));
+        if (anchorIsSuicideWord && modality === 'none' && !describesSpeaker && !has(ctx, [p('@SUICIDE_NOUN is *3 option|way|answer')]) && tokens.length > 3) continue;
         if (anchor.lemma === 'end' && modality === 'none' && !ctx.imminent && tense !== 'present') continue;
       }
       if (ctx.media || (ctx.professional && modality === 'none')) continue;
@@ -701,6 +709,11 @@ const DISTRESS_PHRASES: readonly CompiledPattern[] = [
   p('too much'),
   p('dying|dead inside'),
   p('replaying|overthinking|ruminating'),
+  p('not *2 want to get out of bed'),
+  p('get|getting out of bed'),
+  p('mental health *3 bad|poor|awful|terrible|worse|rough|struggling'),
+  p('never|barely|hardly *2 sleep|sleeping|slept'),
+  p('not sleeping'),
 ];
 
 /** Emotions that stay distress even inside a figure of speech ("so embarrassed I could die"). */
@@ -711,7 +724,7 @@ function detectDistress(ctx: SentenceContext, out: Set<Signal>): void {
   const tokens = ctx.tokens;
   // An idiom's own death word is not distress, but "so embarrassed I could die" still is embarrassment.
   const distressWord = tokens.some((t) => inClass(t, 'DISTRESS') && (!t.idiom || EMOTIONS_INSIDE_IDIOMS.has(t.text)) && !(t.negated && !['sleep', 'cope', 'coping', 'motivation'].includes(t.lemma)));
-  const speakerFeels = tokens.some((t) => t.text === 'i' || t.text === 'me');
+  const speakerFeels = tokens.some((t) => (t.text === 'i' || t.text === 'me') && !t.idiom);
   // In a game, a lecture or a news story negative words describe the topic, not the speaker.
   const topical = ctx.professional || tokens.some((t) => inClass(t, 'GAMING'));
   const negativeMood = speakerFeels && !topical && (ctx.mood.score <= -2 || ctx.mood.comparative <= -0.5);
@@ -776,7 +789,7 @@ export function findInSentence(sentence: Sentence, mood: Mood, message: MessageV
     if (has(ctx, IN_PROGRESS)) out.add('self_harm_in_progress');
     if (has(ctx, PLAN)) out.add('plan');
     if (has(ctx, FINALITY) && !ctx.tokens.some((t) => inClass(t, 'BENIGN_ABSENCE'))) out.add('finality');
-    if (has(ctx, VAGUE_INTENT)) out.add('vague_intent');
+    if (matches(ctx, VAGUE_INTENT).some((m) => !spanTokens(ctx, m).some((t) => t.negated))) out.add('vague_intent');
     for (const m of matches(ctx, BURDEN)) {
       const span = spanTokens(ctx, m);
       const aboutMe = span.some((t) => t.text === 'me' || t.text === 'i') || agentBefore(ctx.tokens, m.start) !== 'other';

@@ -1,4 +1,4 @@
-import type { Document, ItemSentence, ItemToken, ItsFunction, WinkMethods } from 'wink-nlp';
+import type { Document, ItemSentence, ItsFunction, WinkMethods } from 'wink-nlp';
 import type { Token } from './tokenPattern';
 
 export interface Sentence {
@@ -54,15 +54,16 @@ function toSentence(nlp: WinkMethods, sentence: ItemSentence): Sentence {
   // wink-nlp's typings declare its.lemma with a parameter type that does not fit ItsFunction;
   // at run time it is an ordinary token its-function.
   const lemma = its.lemma as unknown as ItsFunction<string>;
-  const raw: RawToken[] = [];
-  sentence.tokens().each((tk: ItemToken) => {
-    raw.push({ text: String(tk.out(its.normal)), lemma: String(tk.out(lemma)), pos: String(tk.out(its.pos)) });
-  });
+  const tokens = sentence.tokens();
+  const texts = tokens.out(its.normal) as string[];
+  const lemmas = tokens.out(lemma) as string[];
+  const tags = tokens.out(its.pos) as string[];
+  const raw: RawToken[] = texts.map((text, i) => ({ text, lemma: lemmas[i] ?? text, pos: tags[i] ?? 'X' }));
   const clauses = clauseNumbers(raw);
   const negated = negationFlags(raw, clauses);
-  const tokens: Token[] = raw.map((t, index) => ({ ...t, index, clause: clauses[index] ?? 0, negated: negated[index] ?? false, idiom: false }));
+  const analysed: Token[] = raw.map((t, index) => ({ ...t, index, clause: clauses[index] ?? 0, negated: negated[index] ?? false, idiom: false }));
   const text = sentence.out();
-  return { tokens, text, isQuestion: /\?\s*$/.test(text) };
+  return { tokens: analysed, text, isQuestion: /\?\s*$/.test(text) };
 }
 
 /** Sentence split, POS tags, lemmas, clause boundaries and negation scope for one (normalised) message. */

@@ -34,6 +34,10 @@ type Element =
 export interface CompiledPattern {
   readonly source: string;
   readonly elements: readonly Element[];
+  /** Words a match must start with, when the first element is a required word list (a cheap pre-filter). */
+  readonly firstWords?: ReadonlySet<string>;
+  /** The smallest required word list: a sentence without any of these words cannot match. */
+  readonly anchor?: readonly string[];
 }
 
 export interface PatternMatch {
@@ -60,7 +64,22 @@ export function compilePattern(source: string): CompiledPattern {
     // Tokens carry lower-case text, so pattern words are lower-cased too ("I" matches "i").
     return { kind: 'words', words: new Set(alternatives.filter((a) => !a.startsWith('@')).map((a) => a.toLowerCase())), classes, optional, negate };
   });
-  return { source, elements };
+  const first = elements[0];
+  const firstWords = first && first.kind === 'words' && !first.optional && !first.negate ? new Set([...first.words, ...first.classes.flatMap((c) => [...c])]) : undefined;
+  const required = elements.flatMap((e) => (e.kind === 'words' && !e.optional && !e.negate ? [[...e.words, ...e.classes.flatMap((c) => [...c])]] : []));
+  const anchor = required.sort((a, b) => a.length - b.length)[0];
+  return { source, elements, firstWords, anchor };
+}
+
+const sentenceWords = new WeakMap<readonly Token[], ReadonlySet<string>>();
+
+function wordsOf(tokens: readonly Token[]): ReadonlySet<string> {
+  let words = sentenceWords.get(tokens);
+  if (!words) {
+    words = new Set(tokens.flatMap((t) => [t.text, t.lemma]));
+    sentenceWords.set(tokens, words);
+  }
+  return words;
 }
 
 function elementMatches(element: Exclude<Element, { kind: 'gap' }>, token: Token): boolean {
@@ -93,7 +112,14 @@ function matchFrom(tokens: readonly Token[], elements: readonly Element[], e: nu
 /** All non-overlapping matches, left to right. */
 export function findAll(tokens: readonly Token[], pattern: CompiledPattern, allowIdioms = false): PatternMatch[] {
   const found: PatternMatch[] = [];
+  if (pattern.anchor && pattern.anchor.length <= 64) {
+    const words = wordsOf(tokens);
+    if (!pattern.anchor.some((w) => words.has(w))) return found;
+  }
+  const firstWords = pattern.firstWords;
   for (let start = 0; start < tokens.length; start++) {
+    const token = tokens[start];
+    if (firstWords && token && !firstWords.has(token.text) && !firstWords.has(token.lemma)) continue;
     const end = matchFrom(tokens, pattern.elements, 0, start, allowIdioms);
     if (end > start) {
       found.push({ start, end });

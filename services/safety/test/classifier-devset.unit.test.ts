@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createClassifier, type RiskClassifier, type RiskLevel } from '../src/classifier';
+
+interface Labelled {
+  id: string;
+  text: string;
+  history?: string[];
+  label: RiskLevel;
+}
+
+function load(name: string): Labelled[] {
+  return readFileSync(join(__dirname, 'fixtures', name), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Labelled);
+}
+
+function score(classifier: RiskClassifier, rows: readonly Labelled[]) {
+  let highTotal = 0;
+  let highFound = 0;
+  let benignTotal = 0;
+  let falseAlarms = 0;
+  const missedHigh: string[] = [];
+  const alarms: string[] = [];
+  for (const row of rows) {
+    const { level } = classifier.classify(row.text, row.history ?? []);
+    if (row.label === 'HIGH_RISK') {
+      highTotal++;
+      if (level === 'HIGH_RISK') highFound++;
+      else missedHigh.push(`${row.id} ${row.text} → ${level}`);
+    }
+    if (row.label === 'NORMAL' || row.label === 'WATCH') {
+      benignTotal++;
+      if (level === 'ELEVATED_CONCERN' || level === 'HIGH_RISK') {
+        falseAlarms++;
+        alarms.push(`${row.id} ${row.text} → ${level}`);
+      }
+    }
+  }
+  return { highRecall: highFound / highTotal, falseAlarmRate: falseAlarms / benignTotal, missedHigh, alarms };
+}
+
+describe('offline risk classifier on the labelled development set', () => {
+  let classifier: RiskClassifier;
+  beforeAll(() => {
+    classifier = createClassifier();
+  });
+
+  it('has a realistic mix of at least 400 messages', () => {
+    const dev = load('safety-devset.jsonl');
+    expect(dev.length).toBeGreaterThanOrEqual(400);
+    const share = (level: RiskLevel) => dev.filter((r) => r.label === level).length / dev.length;
+    expect(share('HIGH_RISK')).toBeGreaterThan(0.2);
+    expect(share('NORMAL')).toBeGreaterThan(0.3);
+    expect(dev.some((r) => (r.history ?? []).length > 0)).toBe(true);
+  });
+
+  it('finds at least 97% of HIGH_RISK messages and raises at most 5% of NORMAL/WATCH messages', () => {
+    const result = score(classifier, load('safety-devset.jsonl'));
+    expect(result.highRecall, `missed:\n${result.missedHigh.join('\n')}`).toBeGreaterThanOrEqual(0.97);
+    expect(result.falseAlarmRate, `raised:\n${result.alarms.join('\n')}`).toBeLessThanOrEqual(0.05);
+  });
+});
