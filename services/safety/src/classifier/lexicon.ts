@@ -41,7 +41,7 @@ export const LEXICON = {
   /** Means that can be acquired, kept or stockpiled (places such as bridges cannot). */
   METHOD_MEANS: words(`rope noose pill pills tablet tablets paracetamol tylenol acetaminophen ibuprofen aspirin meds medication
     medications insulin gun guns pistol rifle shotgun firearm bullet bullets knife knives blade blades razor razors bleach
-    poison antifreeze charcoal means`),
+    poison antifreeze charcoal means belt cord ligature cable`),
   /** The subset of METHOD that is a drug ("overdose on X"). */
   DRUG: words(`pill pills tablet tablets paracetamol tylenol acetaminophen ibuprofen aspirin meds medication medications insulin
     heroin fentanyl opioids painkillers antidepressants sleeping`),
@@ -76,7 +76,8 @@ export const LEXICON = {
     counsellor counselor psychiatric ward clinician assessment assessments fundraiser charity module essay risk factors
     warning signs colleagues clients survivor survivors`),
   GAMING: words(`game games gaming match raid boss level levels sniper respawn loot quest map team round rounds server pvp
-    fortnite minecraft mario kart cod valorant overwatch dragon monster zombie zombies player headshot lobby campaign`),
+    fortnite minecraft mario kart cod valorant overwatch dragon monster zombie zombies player headshot lobby campaign fifa
+    apex pubg roblox xbox playstation ps5 ranked online warzone halo`),
   DISTANT_PAST: words('ago used years teenager teen teens childhood kid younger school college uni'),
   RECENT_PAST: words('yesterday last again relapsed relapse recently week weekend sunday monday tuesday wednesday thursday friday saturday'),
   /** Reasons that bound an absence ("I'll be gone for a week on holiday"). */

@@ -85,7 +85,9 @@ export function decideLevel(message: MessageSignals, context: SessionContext): D
     if (context.priorBurden) contextSignals.push('context:prior_burden');
     if (context.priorSelfHarm) contextSignals.push('context:prior_self_harm');
   }
-  const resolvesEarlierRisk = has('vague_intent') || has('plan') || has('method_access') || has('finality') || (has('timeframe_imminent') && message.wordCount <= 6);
+  // After a method was acquired, any time reference is read as a possible plan; other priors need a short, vague reply.
+  const timeReference = has('timeframe_imminent') && (message.wordCount <= 6 || context.priorMethod);
+  const resolvesEarlierRisk = has('vague_intent') || has('plan') || has('method_access') || has('finality') || timeReference;
   const contextEscalates = !high && priorRisk && resolvesEarlierRisk;
 
   if (high || contextEscalates) {

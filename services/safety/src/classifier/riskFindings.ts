@@ -68,7 +68,8 @@ const SUICIDE_ACTS: readonly CompiledPattern[] = [
   p('@SUICIDE_VERB up? @SELF_REFLEXIVE|@OTHER_REFLEXIVE|@YOURSELF'),
   p('end|take|ending|taking|ended|took my|his|her|their|your own? life|lives'),
   p('end|ending it all|now|tonight|today|tomorrow|forever'),
-  p('end|ending everything'),
+  p('end|ending everything|things'),
+  p('drink|drinking|swallow|swallowing|take|taking|eat|eating|inject|injecting the|some|a? bleach|poison|antifreeze|insulin'),
   p('end|ending it #PUNCT'),
   p('end|ending it'),
   p('end|ending the|this|my pain|suffering for|forever|permanently|once'),
@@ -95,6 +96,7 @@ const SELF_HARM_ACTS: readonly CompiledPattern[] = [
   p('self-harm|self-harmed|self-harming'),
   p('cutting|cut|burning again'),
   p('started|start|been cutting|burning|scratching'),
+  p('relapsed|relapse *3 cut|cutting|burned|burning|harmed|harming|scratched'),
   p('@SELF_HARM_VERB *4 on purpose'),
 ];
 
@@ -141,6 +143,7 @@ const IN_PROGRESS: readonly CompiledPattern[] = [
   p('bleeding|bleed a lot|heavily|badly|everywhere'),
   p('cut|cutting *2 too deep'),
   p('blood will not stop'),
+  p('tied|tie|tying|attached|hung *4 to the|my? door|ceiling|beam|banister|rail|railing|hook|frame|pipe|tree'),
 ];
 
 const PLAN: readonly CompiledPattern[] = [
@@ -177,7 +180,7 @@ const PASSIVE_DEATH_WISH: readonly CompiledPattern[] = [
   p('stop existing'),
   p('not exist'),
   p('why am I *2 alive'),
-  p('point of|in living|going|life'),
+  p('point of|in *2 living|going|life|alive'),
   p('not worth living'),
   p('tired|sick of living|life|existing'),
   p('tired|sick of being alive|here'),
@@ -198,7 +201,9 @@ const BURDEN: readonly CompiledPattern[] = [
 ];
 
 const FINALITY: readonly CompiledPattern[] = [
-  p('will|shall not be around|here|alive *3 longer|tomorrow|soon|anymore|much|tonight|for'),
+  p('will|shall not be around|here|alive *3 longer|tomorrow|soon|anymore|much|tonight|for|morning|in'),
+  p('none|nothing of? this|it will matter'),
+  p('tell my @PERSON I am sorry|love'),
   p('not going to be around|here|alive'),
   p('will be gone'),
   p('when I am gone'),
@@ -288,7 +293,7 @@ const REPORTED_THREAT: readonly CompiledPattern[] = [
 ];
 
 const HARM_TO_OTHER: readonly CompiledPattern[] = [
-  p('going|will|gonna|want|plan|planning|about *2 to? @HARM_OTHER_VERB *3 @OBJECT_PRONOUN_OTHER|@PERSON|people|guy'),
+  p('going|will|gonna|want|plan|planning|about *8 @HARM_OTHER_VERB *3 @OBJECT_PRONOUN_OTHER|@PERSON|people|guy'),
   p('going|will|gonna *2 to? make @OBJECT_PRONOUN_OTHER pay'),
   p('bring|bringing|take|taking *3 @WEAPON to school|work|class|his|her|their'),
   p('shoot|stab|kill the|those|these|all people|kids|students|everyone'),
@@ -459,14 +464,19 @@ const DURATION_WORDS = new Set(['weeks', 'days', 'months', 'ages', 'years', 'whi
 function hasBenignPurpose(tokens: readonly Token[], m: { start: number; end: number }): boolean {
   const window = tokens.slice(m.start, Math.min(tokens.length, m.end + 8));
   if (window.some((t) => BENIGN_PURPOSE_WORDS.has(t.text))) return true;
+  // A purpose infinitive: "a note to remind myself to buy milk".
+  const toIndex = tokens.findIndex((t, i) => i >= m.end && i < m.end + 4 && t.text === 'to');
+  const purposeVerb = toIndex >= 0 ? tokens[toIndex + 1] : undefined;
+  if (purposeVerb && purposeVerb.pos === 'VERB' && !['say', 'tell', 'explain', 'apologise', 'apologize', 'end', 'kill', 'die'].includes(purposeVerb.lemma)) return true;
   const forIndex = tokens.findIndex((t, i) => i >= m.end && i < m.end + 4 && t.text === 'for');
   if (forIndex < 0) return false;
-  const object = tokens.slice(forIndex + 1, forIndex + 3).find((t) => t.pos !== 'DET');
-  return object !== undefined && !DURATION_WORDS.has(object.text) && !inClass(object, 'METHOD');
+  const object = tokens.slice(forIndex + 1, forIndex + 5).find((t) => t.pos === 'NOUN' || t.pos === 'PROPN');
+  return object !== undefined && !DURATION_WORDS.has(object.text) && !inClass(object, 'METHOD') && !inClass(object, 'PERSON');
 }
 
 const BENIGN_GOODBYE_WORDS = new Set(['colleagues', 'colleague', 'work', 'company', 'party', 'see', 'session', 'class', 'team', 'goodnight',
-  'night', 'moving', 'move', 'holiday', 'trip', 'job', 'school', 'summer', 'weekend', 'later', 'soon']);
+  'night', 'moving', 'move', 'holiday', 'trip', 'job', 'school', 'summer', 'weekend', 'later', 'soon', 'talk', 'speak', 'chat', 'tomorrow',
+  'next', 'catch', 'meeting', 'call']);
 
 /** "goodbye to my old flat": a farewell to a place or thing, not to people. */
 function saysGoodbyeToAThing(tokens: readonly Token[], goodbyeIndex: number): boolean {
@@ -617,7 +627,7 @@ function detectDeathWish(ctx: SentenceContext, out: Set<Signal>): void {
     if (!inClass(t, 'LIFE') || !t.negated || t.idiom || ctx.media) continue;
     const next = tokens[t.index + 1]?.text ?? '';
     if (t.lemma === 'live' && ['in', 'with', 'near', 'at', 'there', 'here', 'alone', 'together'].includes(next)) continue;
-    if (t.lemma === 'wake' && !tokens.some((x) => ['want', 'wish', 'never', 'hope', 'mind', 'sure'].includes(x.text))) continue;
+    if (t.lemma === 'wake' && !tokens.some((x) => ['want', 'wish', 'hope', 'mind'].includes(x.lemma) || ['never', 'sure'].includes(x.text))) continue;
     if (agentBefore(tokens, t.index) === 'other') continue;
     wish = true;
   }
@@ -650,6 +660,9 @@ function detectOthers(ctx: SentenceContext, out: Set<Signal>, message: MessageVi
     if (span.some((t) => t.idiom || t.negated)) continue;
     const agent = agentBefore(tokens, m.start);
     if (agent === 'other' || agent === 'generic') continue;
+    // Someone else between the intent and the harm verb is its subject: "I'm going home and he'll hurt me".
+    const verbAt = span.findIndex((t, k) => k > 0 && inClass(t, 'HARM_OTHER_VERB'));
+    if (span.slice(1, verbAt < 0 ? span.length : verbAt).some((t) => inClass(t, 'SUBJECT_PRONOUN_OTHER') || t.text === 'you')) continue;
     if (ctx.media || message.laughing || tokens.some((t) => inClass(t, 'GAMING'))) {
       out.add('hyperbole');
       continue;
@@ -787,6 +800,8 @@ export function findInSentence(sentence: Sentence, mood: Mood, message: MessageV
       out.add('method');
     }
     if (has(ctx, IN_PROGRESS)) out.add('self_harm_in_progress');
+    // "I'm on the bridge now": being at a place of danger, said as news.
+    if (has(ctx, [p('I am *2 on|at the|a|my roof|rooftop|bridge|ledge|edge|cliff|tracks|railway')]) && (ctx.words.has('now') || ctx.tokens.length <= 8)) out.add('self_harm_in_progress');
     if (has(ctx, PLAN)) out.add('plan');
     if (has(ctx, FINALITY) && !ctx.tokens.some((t) => inClass(t, 'BENIGN_ABSENCE'))) out.add('finality');
     if (matches(ctx, VAGUE_INTENT).some((m) => !spanTokens(ctx, m).some((t) => t.negated))) out.add('vague_intent');

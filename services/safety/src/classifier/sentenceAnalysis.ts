@@ -25,7 +25,10 @@ function clauseNumbers(raw: readonly RawToken[]): number[] {
   const clauses: number[] = [];
   let clause = 0;
   raw.forEach((t, i) => {
-    const opensClause = i > 0 && (t.pos === 'PUNCT' || t.pos === 'CCONJ' || t.pos === 'SCONJ' || CLAUSE_OPENERS.has(t.text));
+    // Run-on texting ("i cant do this anymore im going to ...") starts a clause at a new "I" after a content word.
+    const prev = raw[i - 1];
+    const runOnSubject = t.text === 'i' && prev !== undefined && ['VERB', 'ADV', 'NOUN', 'ADJ', 'PRON'].includes(prev.pos) && !['that', 'what', 'if', 'when', 'so'].includes(prev.text);
+    const opensClause = i > 0 && (t.pos === 'PUNCT' || t.pos === 'CCONJ' || t.pos === 'SCONJ' || CLAUSE_OPENERS.has(t.text) || runOnSubject);
     if (opensClause) clause++;
     clauses.push(clause);
   });

@@ -19,6 +19,9 @@ const PHRASE_SLANG: ReadonlyArray<{ pattern: RegExp; plain: string; signal: stri
   { pattern: /\bself[\s-]?delet(?:e|ing)\b/gi, plain: 'kill myself', signal: 'slang:self_delete' },
   { pattern: /\bsewer[\s-]?slide\b/gi, plain: 'suicide', signal: 'slang:sewerslide' },
   { pattern: /\bun[\s-]alive\b/gi, plain: 'kill', signal: 'slang:unalive' },
+  // Intransitive "unalive" ("gonna unalive tonight") means oneself.
+  { pattern: /\bunalive\b(?!\s+(?:my|me|him|her|them|someone|somebody|you|your|his|their|people|himself|herself|themselves|yourself))/gi, plain: 'kill myself', signal: 'slang:unalive' },
+  { pattern: /\bunaliving\b(?!\s+(?:my|me|him|her|them|someone|somebody|you|your|his|their|people|himself|herself|themselves|yourself))/gi, plain: 'killing myself', signal: 'slang:unalive' },
   { pattern: /\bkill\s+my\s+self\b/gi, plain: 'kill myself', signal: 'spelling:myself' },
   // Texting "its" for "it's" where a possessive cannot follow: "its time", "its tn", "its over".
   { pattern: /\bits(?=\s+(?:time|tonight|tn|over|done|ok|okay|fine|not|so|too|been|going|gonna|all|just|really|happening|nearly|almost|now|rn)\b)/gi, plain: 'it is', signal: '' },
