@@ -19,7 +19,7 @@ export const LEXICON = {
     grandpa grandmother grandfather nan friend friends roommate flatmate housemate neighbour neighbor colleague coworker
     teacher classmate bully bullies family relative stranger stalker landlord`),
   /** Verbs whose reflexive object makes an act of self-harm ("kill myself", "hang myself"). */
-  SUICIDE_VERB: words('kill end hang shoot drown poison suffocate strangle off murder electrocute gas stab'),
+  SUICIDE_VERB: words('kill end hang shoot drown poison suffocate strangle off murder electrocute gas stab neck top switch delete'),
   SELF_HARM_VERB: words('hurt harm cut burn scratch punch hit starve slice carve bruise'),
   SUICIDE_NOUN: words('suicide'),
   SUICIDE_ADJ: words('suicidal'),

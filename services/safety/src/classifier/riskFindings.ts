@@ -107,6 +107,11 @@ const METHOD_RESEARCH: readonly CompiledPattern[] = [
   p('painless|quickest|fastest|easiest|best|surest|quick|easy way|ways|method|methods to? *3 die|kill|suicide|dead|end'),
   p('high|enough *3 to die|kill'),
   p('lethal dose'),
+  p('enough to not? *2 wake|die|kill|dead'),
+  p('which|what *3 @DRUG *4 stop|kill|fastest|quickest|lethal|die'),
+  p('reliable|effective|certain|surest way|method|ways *3 to? *3 die|end|kill|it'),
+  p('how long *5 carbon|monoxide|exhaust|bleed|overdose|hanging|die'),
+  p('does|would|will it hurt to bleed|hang|drown|die|overdose'),
   p('how to kill|hang|overdose|poison myself|yourself|oneself'),
 ];
 
@@ -129,7 +134,7 @@ const PREPARATORY: readonly CompiledPattern[] = [
 ];
 
 const METHOD_ACCESS: readonly CompiledPattern[] = [
-  p('have|has|got|keep|keeps|kept|here|there *4 @METHOD_MEANS'),
+  p('have|has|got|keep|keeps|kept|here|there *6 @METHOD_MEANS'),
   p('know where *4 @METHOD_MEANS'),
   p('all my @DRUG'),
   p('the means'),
@@ -143,6 +148,11 @@ const IN_PROGRESS: readonly CompiledPattern[] = [
   p('bleeding|bleed a lot|heavily|badly|everywhere'),
   p('cut|cutting *2 too deep'),
   p('blood will not stop'),
+  p('will not stop bleeding'),
+  p('lot of blood'),
+  p('bleed|bleeding out'),
+  p('cutting|burning|scratching *3 right? now|atm|moment'),
+  p('@METHOD_MEANS *2 in my hand|hands'),
   p('tied|tie|tying|attached|hung *4 to the|my? door|ceiling|beam|banister|rail|railing|hook|frame|pipe|tree'),
 ];
 
@@ -152,6 +162,9 @@ const PLAN: readonly CompiledPattern[] = [
   p('know where *3 going to use|do it'),
   p('made|make up my mind'),
   p('decided how|when|where'),
+  p('that is the plan'),
+  p('the plan is'),
+  p('going|will|gonna|planning|plan|about *4 use|take|swallow|drink|load|grab *4 @METHOD_MEANS|them'),
 ];
 
 // ---- death wishes, burden and hopelessness ------------------------------------------------
@@ -203,7 +216,9 @@ const BURDEN: readonly CompiledPattern[] = [
 const FINALITY: readonly CompiledPattern[] = [
   p('will|shall not be around|here|alive *3 longer|tomorrow|soon|anymore|much|tonight|for|morning|in'),
   p('none|nothing of? this|it will matter'),
-  p('tell my @PERSON I am sorry|love'),
+  p('tell my @PERSON *5 sorry|love|loved'),
+  p('bye|goodbye everyone|all|everybody|world'),
+  p('before I go *4 not|never be|come back'),
   p('not going to be around|here|alive'),
   p('will be gone'),
   p('when I am gone'),
@@ -213,6 +228,12 @@ const FINALITY: readonly CompiledPattern[] = [
   p('will not be a|any problem|burden|bother for|to|much|anymore|again'),
   p('this is my last message|night|goodbye|day|text|post'),
   p('done with life|living'),
+  p('check|checked|checking out for good|permanently|forever'),
+  p('it|this|everything ends|will end|is ending tonight|today|tomorrow|soon|now'),
+  p('will not have to *5 my|me *4 anymore'),
+  p('not be anyone|anybody *2 problem'),
+  p('will not be back|coming back|around'),
+  p('better off after|once tonight|tomorrow|today|this|I'),
   p('will not be anymore|around'),
 ];
 
@@ -232,6 +253,10 @@ const VAGUE_INTENT: readonly CompiledPattern[] = [
   p('this is it'),
   p('after *2 everyone|everybody leaves|left|asleep|goes'),
   p('that is all I can think about'),
+  p('everyone|everybody is asleep|gone|out|away'),
+  p('it will be quick|painless|easy|over'),
+  p('is|was the one'),
+  p('engine is running'),
 ];
 
 const HOPELESS_PHRASES: readonly CompiledPattern[] = [
@@ -455,7 +480,7 @@ function contextOf(sentence: Sentence, mood: Mood = { score: 0, comparative: 0 }
 
 const BENIGN_PURPOSE_WORDS = new Set(['set', 'old', 'charity', 'kitchen', 'climbing', 'camping', 'hiking', 'trip', 'cooking', 'birthday',
   'christmas', 'gift', 'present', 'garden', 'wedding', 'party', 'doctor', 'prescription', 'headache', 'period', 'pain', 'class', 'work', 'sensible', 'kid', 'kids', 'baby']);
-const DURATION_WORDS = new Set(['weeks', 'days', 'months', 'ages', 'years', 'while', 'now', 'a', 'the', 'later', 'tonight', 'when', 'everyone', 'all', 'my', 'mum', 'mom', 'family']);
+const DURATION_WORDS = new Set(['weeks', 'days', 'months', 'ages', 'years', 'while', 'week', 'day', 'month', 'year', 'bit', 'now', 'a', 'the', 'later', 'tonight', 'when', 'everyone', 'all', 'my', 'mum', 'mom', 'family']);
 
 /**
  * "bought a rope for the climbing trip", "a knife set for the kitchen", "gave my old clothes to charity":
@@ -634,7 +659,9 @@ function detectDeathWish(ctx: SentenceContext, out: Set<Signal>): void {
   // Dying as something the speaker intends: "ready to die", "I need to die tonight", "going to sleep forever".
   tokens.forEach((t, i) => {
     if (t.idiom || ctx.media) return;
-    const deathWord = t.lemma === 'die' || t.text === 'dead' || (t.text === 'forever' && tokens[i - 1]?.lemma === 'sleep') || (t.text === 'wake' && t.negated);
+    // "by friday I won't be alive": a negated life-word with a future and a date is a plan.
+    const deadByThen = t.text === 'alive' && t.negated && ctx.imminent;
+    const deathWord = t.lemma === 'die' || t.text === 'dead' || deadByThen || (t.text === 'forever' && tokens[i - 1]?.lemma === 'sleep') || (t.text === 'wake' && t.negated);
     if (!deathWord || agentBefore(tokens, i) === 'other') return;
     const before = tokens.slice(Math.max(0, i - 8), i);
     if (before.some((x) => x.negated && (x.lemma === 'want' || x.lemma === 'die'))) return;

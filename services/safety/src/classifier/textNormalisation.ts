@@ -32,6 +32,7 @@ const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '
 
 // "kys" is aimed at someone else unless the writer is plainly its subject ("i should just kys").
 const FIRST_PERSON_BEFORE = /\b(i|im|i'm|ima|me)\b[^.!?]*$/i;
+const INTENT_BEFORE = /\b(gonna|going to|wanna|want to|finna|might|will|should|about to)\s+(just\s+)?$/i;
 const SOMEONE_ELSE_SAID = /\b(told|tell|tells|telling|said|says|saying)\s+me\b[^.!?]*$/i;
 
 function isAdjacentTransposition(a: string, b: string): boolean {
@@ -75,7 +76,7 @@ function normaliseWord(original: string, textBefore: string, isKnown: IsKnownWor
   let word = original.toLowerCase();
   if (word === 'i') return 'I';
   if (word === 'kys' || word === 'kysss') {
-    const aboutSelf = FIRST_PERSON_BEFORE.test(textBefore) && !SOMEONE_ELSE_SAID.test(textBefore);
+    const aboutSelf = (FIRST_PERSON_BEFORE.test(textBefore) || INTENT_BEFORE.test(textBefore)) && !SOMEONE_ELSE_SAID.test(textBefore);
     if (aboutSelf) signals.add('slang:kys');
     return aboutSelf ? 'kill myself' : 'kill yourself';
   }
