@@ -222,6 +222,9 @@ export class GrpcClient<C extends Client> {
 
   private metadata(extra?: Record<string, string>): Metadata {
     const md = new Metadata();
+    // waitForReady: while a peer restarts (rolling deploy, crash), calls wait for the channel to
+    // reconnect, bounded by their deadlines, instead of failing at once with UNAVAILABLE.
+    md.setOptions({ waitForReady: true });
     propagation.inject(context.active(), md, metadataSetter);
     for (const [k, v] of Object.entries(extra ?? {})) md.set(k, v);
     return md;

@@ -91,6 +91,25 @@ describe('GrpcServer and GrpcClient', () => {
     expect(serverSpan?.spanContext().traceId).toBe(traceId);
   });
 
+  it('waits for a restarting peer within the deadline instead of failing fast', async () => {
+    const late = new GrpcServer({ service: 'late', logger, metrics: createMetrics('late') });
+    late.addService(billingV1.BillingServiceService, { getPlanConfig: async () => billingV1.GetPlanConfigResponse.fromPartial({ version: 42 }) });
+    const { findFreePort } = await import('@haven/testkit');
+    const port = await findFreePort();
+    const lateClient = createGrpcClient(billingV1.BillingServiceClient, 'late', `127.0.0.1:${port}`);
+    const pending = lateClient.unary((c) => c.getPlanConfig, 'GetPlanConfig', {}, { deadlineMs: 5000 });
+    await new Promise((r) => setTimeout(r, 700));
+    await late.start(port, '127.0.0.1');
+    expect((await pending).version).toBe(42);
+    // With nobody listening, the deadline still bounds the wait.
+    await late.shutdown(500);
+    const started = Date.now();
+    const err = (await lateClient.unary((c) => c.getPlanConfig, 'GetPlanConfig', {}, { deadlineMs: 400 }).catch((e: unknown) => e)) as DomainError;
+    expect(err.kind).toBe('DeadlineExceeded');
+    expect(Date.now() - started).toBeLessThan(2000);
+    lateClient.close();
+  });
+
   it('counts requests by method and code', async () => {
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/haven_grpc_server_requests_total\{method="\/haven.billing.v1.BillingService\/Authorize",code="INVALID_ARGUMENT",service="billing-test"\} 1/);

@@ -109,7 +109,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<RunningPlatf
       isReady: () => answers(`${adminUrl}/readyz`),
       startupTimeoutMs: opts.startupTimeoutMs ?? 60_000,
       stopTimeoutMs: 15_000,
-      onOutput: (line) => opts.onOutput?.(name, line),
+      // HAVEN_TEST_SERVICE_LOGS=1 echoes every service line to stderr, for debugging a failing e2e test.
+      onOutput: (line) => (opts.onOutput ? opts.onOutput(name, line) : process.env.HAVEN_TEST_SERVICE_LOGS ? process.stderr.write(`[${name}] ${line}\n`) : undefined),
     });
     running.set(name, proc);
     void proc.exited.then((exit) => {

@@ -19,6 +19,7 @@ import { RedisPresence } from '../live/presence';
 import { registerSessionRoutes } from '../sessions/routes';
 import { registerMemoryRoutes } from '../memories/routes';
 import { registerOncallRoutes } from '../oncall/routes';
+import { registerBillingRoutes } from '../billing/routes';
 import { registerAuditRoutes } from '../admin/audit-routes';
 import { registerPrivacyRoutes } from '../privacy/routes';
 import type { RefreshTokens } from '../identity/infrastructure/tokens';
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, deps.health);
   registerAuthRoutes(app, { accounts: deps.accounts, auth: deps.auth, authRateLimit: { max: deps.rateLimit.authMax, timeWindowMs: deps.rateLimit.authTimeWindowMs } });
   registerSessionRoutes(app, { auth: deps.auth, upstreams: deps.upstreams, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) });
+  registerBillingRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerOncallRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerAuditRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerMemoryRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });

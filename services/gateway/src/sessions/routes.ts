@@ -7,6 +7,7 @@ import { ErrorResponse } from '../http/schemas';
 import type { Upstreams } from '../upstreams';
 import { messageToJson, sessionToJson } from './mapping';
 import { postMessage } from './messages';
+import { assertCanStartSession } from '../billing/routes';
 
 const err = Type.Ref(ErrorResponse);
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
@@ -92,6 +93,8 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     { preHandler: auth, schema: { tags, security, summary: 'Start a session now', body: StartBody, response: { 400: err, 401: err, 409: err, 422: err } } },
     async (req, reply) => {
       await requirePersona(req.body.personaId);
+      // Plan and credits first: no credits, a paid persona or a length outside the plan → 422.
+      const { creditsRemaining } = await assertCanStartSession(up, userId(req), req.body.personaId, req.body.durationMinutes);
       const { session } = await up.session.unary((c) => c.startSession, 'StartSession', {
         sessionId: '',
         userId: userId(req),
@@ -101,7 +104,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
         reason: req.body.reason ?? '',
         incognito: req.body.incognito ?? false,
       });
-      return reply.status(201).send({ session: { ...sessionToJson(session!), creditsRemaining: null, websocketUrl: websocketUrl(req, deps.publicUrl) } });
+      return reply.status(201).send({ session: { ...sessionToJson(session!), creditsRemaining, websocketUrl: websocketUrl(req, deps.publicUrl) } });
     },
   );
 
@@ -112,6 +115,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
       await requirePersona(req.body.personaId);
       const at = new Date(req.body.scheduledAt);
       if (at.getTime() <= Date.now()) throw errors.invalidArgument('SCHEDULED_IN_PAST', 'scheduledAt must be in the future');
+      await assertCanStartSession(up, userId(req), req.body.personaId, req.body.durationMinutes);
       const { session } = await up.session.unary((c) => c.scheduleSession, 'ScheduleSession', {
         userId: userId(req),
         personaId: req.body.personaId,
