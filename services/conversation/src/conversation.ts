@@ -72,7 +72,9 @@ export async function createConversation(deps: {
 
   const incognito = redisIncognitoStore(redis, cfg.incognitoTtlSeconds);
   // Long enough for every retry of a slow LLM; a crashed holder's claim expires after it.
-  const claimTtlMs = cfg.openaiTimeoutMs * (cfg.openaiMaxRetries + 2) + 10_000;
+  // A twin waits as long as a live holder may take (all LLM attempts); a dead holder's lease lapses in seconds.
+  const awaitTwinMs = cfg.openaiTimeoutMs * (cfg.openaiMaxRetries + 2) + 10_000;
+  const claimLeaseMs = 6_000;
   const postMessage = createPostMessage({
     store,
     session: sessionPort(sessionClient, cfg.upstreamDeadlineMs),
@@ -82,12 +84,12 @@ export async function createConversation(deps: {
     live: natsLiveFrames(nc, logger),
     cipher: identityCipher,
     incognito,
-    claims: redisReplyClaims(redis, claimTtlMs, randomUUID()),
+    claims: redisReplyClaims(redis, claimLeaseMs, randomUUID()),
     metrics: convMetrics,
     logger,
     now: () => new Date(),
     newId: randomUUID,
-    awaitTwinMs: claimTtlMs,
+    awaitTwinMs,
   });
 
   const transcripts = mongo.db.collection<TranscriptDoc>(TRANSCRIPTS_COLLECTION);

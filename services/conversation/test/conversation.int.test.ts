@@ -12,6 +12,7 @@ import { conversationConfig } from '../src/config';
 import { createConversation, type Conversation } from '../src/conversation';
 import type { ConversationEvent } from '../src/domain/transcript';
 import { conversationCodec, sessionEventsCodec } from '../src/infrastructure/codec';
+import { userMessageId } from '../src/domain/messageIds';
 
 // ---- upstream fakes: tiny gRPC servers implementing only the RPCs conversation calls --------
 
@@ -324,6 +325,17 @@ describe('conversation with an LLM (OpenAI stub)', () => {
     expect(completedOf(a).id).toBe(completedOf(b).id);
     expect(completedOf(a).content).toBe(completedOf(b).content);
     expect(chatRequests()).toHaveLength(1);
+    expect((await eventsOf(sessionId)).map((e) => e.event.type)).toEqual(['MessagePosted', 'AiReplyCompleted']);
+  });
+
+  it('a reply claim left by a crashed holder lapses within seconds and the retry answers', async () => {
+    const { sessionId, userId } = newSession();
+    // A holder that died mid-reply: its claim is never renewed nor released.
+    await redis.set(`haven:conversation:reply-claim:${userMessageId(sessionId, 'orphan')}`, 'dead-replica', 'PX', 1500);
+    const started = Date.now();
+    const frames = await post(inst.client, { sessionId, userId, content: 'Still there after the crash?', clientMessageId: 'orphan' });
+    expect(completedOf(frames).content).toBe('Echo: Still there after the crash?');
+    expect(Date.now() - started).toBeLessThan(6000);
     expect((await eventsOf(sessionId)).map((e) => e.event.type)).toEqual(['MessagePosted', 'AiReplyCompleted']);
   });
 

@@ -96,8 +96,15 @@ export interface IncognitoStore {
   drop(sessionId: string): Promise<void>;
 }
 
-/** One generator per user message across replicas: the claim is held while the reply is written. */
+/**
+ * One generator per user message across replicas: the claim is a short lease, renewed while the
+ * reply is written, so a crashed holder's claim lapses within seconds and a retry can take over.
+ */
 export interface ReplyClaims {
   claim(messageId: string): Promise<boolean>;
+  /** Extends our own lease; false when it was lost (expired and possibly taken by another). */
+  renew(messageId: string): Promise<boolean>;
   release(messageId: string): Promise<void>;
+  /** How often the holder renews (well inside the lease). */
+  readonly renewEveryMs: number;
 }

@@ -177,14 +177,18 @@ export function createPostMessage(deps: PostMessageDeps) {
     throw errors.failedPrecondition(code, message);
   }
 
-  /** Waits for the twin request that holds the claim to store the answer. */
-  async function awaitAnswer(req: PostMessageRequest, messageId: string, signal: AbortSignal): Promise<ChatMessage> {
+  /**
+   * Waits for the twin request that holds the claim to store the answer — or, when the holder died
+   * (its lease lapsed with no answer stored), takes the claim over and answers itself.
+   */
+  async function awaitAnswerOrClaim(req: PostMessageRequest, messageId: string, signal: AbortSignal): Promise<ChatMessage | 'claimed'> {
     const until = Date.now() + deps.awaitTwinMs;
     while (Date.now() < until && !signal.aborted) {
       await sleep(pollMs, signal);
       const view = await loadView(req.sessionId);
       const answer = view.messages.find((m) => m.inReplyTo === messageId);
       if (answer) return toChat(req.userId, answer, await incognitoMap(view, req.sessionId));
+      if (await deps.claims.claim(messageId)) return 'claimed';
     }
     throw errors.conflict('REPLY_IN_PROGRESS', 'a reply to this message is being written by another request; read the transcript or retry');
   }
@@ -270,9 +274,13 @@ export function createPostMessage(deps: PostMessageDeps) {
     yield { type: 'safety', safety: safetyFrame(assessment) };
 
     if (!(await deps.claims.claim(messageId))) {
-      yield { type: 'completed', message: await awaitAnswer(req, messageId, signal) };
-      return;
+      const twin = await awaitAnswerOrClaim(req, messageId, signal);
+      if (twin !== 'claimed') {
+        yield { type: 'completed', message: twin };
+        return;
+      }
     }
+    const lease = setInterval(() => void deps.claims.renew(messageId).catch(() => undefined), deps.claims.renewEveryMs);
     try {
       // Re-read under the claim: a twin may have finished between our first look and the claim.
       view = await loadView(req.sessionId);
@@ -390,6 +398,7 @@ export function createPostMessage(deps: PostMessageDeps) {
       publishResponse(req.sessionId, message);
       yield { type: 'completed', message };
     } finally {
+      clearInterval(lease);
       await deps.claims.release(messageId).catch(() => undefined);
     }
   };

@@ -27,14 +27,20 @@ export function redisIncognitoStore(redis: Redis, ttlSeconds: number): Incognito
 }
 
 /**
- * `SET NX PX` claim per user message: the replica holding it writes the reply; a twin request
- * waits for the stored answer. The TTL bounds a crashed holder (then a retry may answer).
+ * `SET NX PX` lease per user message: the replica holding it writes the reply and renews it every
+ * third of the lease; a twin request waits for the stored answer. A crashed holder stops renewing,
+ * so its lease lapses within `leaseMs` and a retry takes over.
  */
-export function redisReplyClaims(redis: Redis, ttlMs: number, owner: string): ReplyClaims {
+export function redisReplyClaims(redis: Redis, leaseMs: number, owner: string): ReplyClaims {
   const key = (messageId: string) => `haven:conversation:reply-claim:${messageId}`;
   return {
+    renewEveryMs: Math.max(100, Math.floor(leaseMs / 3)),
     async claim(messageId) {
-      return (await redis.set(key(messageId), owner, 'PX', ttlMs, 'NX')) === 'OK';
+      return (await redis.set(key(messageId), owner, 'PX', leaseMs, 'NX')) === 'OK';
+    },
+    async renew(messageId) {
+      const ok = await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end", 1, key(messageId), owner, String(leaseMs));
+      return ok === 1;
     },
     async release(messageId) {
       // Only our own claim: a compare-and-delete so an expired-and-retaken claim survives.
