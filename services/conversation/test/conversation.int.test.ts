@@ -171,7 +171,7 @@ type Frame = NonNullable<conversationV1.PostMessageResponse['frame']>;
 
 async function post(client: GrpcClient<conversationV1.ConversationServiceClient>, req: { sessionId: string; userId: string; content: string; clientMessageId?: string }): Promise<Frame[]> {
   const frames: Frame[] = [];
-  for await (const f of client.stream((c) => c.postMessage, 'PostMessage', { clientMessageId: '', ...req })) if (f.frame) frames.push(f.frame);
+  for await (const f of client.stream((c) => c.postMessage, 'PostMessage', { clientMessageId: '', locale: 'en-GB', ...req })) if (f.frame) frames.push(f.frame);
   return frames;
 }
 

@@ -40,7 +40,7 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
     store,
     passwords: new ScryptPasswordHasher(),
     tokens: {
-      issueAccess: (userId, role, now) => accessTokens.issue(userId, role, now),
+      issueAccess: (userId, role, now, locale) => accessTokens.issue(userId, role, now, locale),
       issueRefresh: (userId) => refreshTokens.issue(userId),
       rotateRefresh: (token) => refreshTokens.rotate(token),
       revokeUser: (userId, now) => refreshTokens.revokeUser(userId, now, cfg.accessTokenTtlSeconds),

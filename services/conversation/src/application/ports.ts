@@ -12,7 +12,7 @@ export interface SessionPort {
 }
 
 export interface SafetyPort {
-  assess(req: { sessionId: string; userId: string; messageId: string; text: string; history: readonly string[] }): Promise<SafetyAssessment>;
+  assess(req: { sessionId: string; userId: string; messageId: string; text: string; history: readonly string[]; locale: string }): Promise<SafetyAssessment>;
 }
 
 export interface BillingDecision {

@@ -79,6 +79,8 @@ export interface PostMessageRequest {
   userId: string;
   content: string;
   clientMessageId: string;
+  /** BCP 47; selects the crisis resources safety returns. */
+  locale: string;
 }
 
 function validate(req: PostMessageRequest): string {
@@ -160,7 +162,7 @@ export function createPostMessage(deps: PostMessageDeps) {
 
   async function assess(req: PostMessageRequest, messageId: string, content: string, history: string[]): Promise<SafetyAssessment> {
     try {
-      return await deps.safety.assess({ sessionId: req.sessionId, userId: req.userId, messageId, text: content, history });
+      return await deps.safety.assess({ sessionId: req.sessionId, userId: req.userId, messageId, text: content, history, locale: req.locale });
     } catch (err) {
       // Fail closed: a message is never answered unchecked, and nothing is stored.
       deps.logger.warn({ err: err instanceof DomainError ? { kind: err.kind, code: err.code } : String(err) }, 'safety assessment failed; refusing the message');

@@ -78,7 +78,7 @@ export function safetyPort(client: GrpcClient<safetyV1.SafetyServiceClient>, dea
         messageId: req.messageId,
         text: req.text,
         history: [...req.history],
-        locale: '',
+        locale: req.locale,
       }, { deadlineMs });
       const level = LEVELS[res.level];
       // An answer without a level is no assessment: fail closed like an outage.

@@ -5,7 +5,7 @@ import type { AccessTokens } from '../identity/infrastructure/tokens';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    principal?: { userId: string; role: Role };
+    principal?: { userId: string; role: Role; locale: string };
   }
 }
 
@@ -34,7 +34,7 @@ export function authenticate(deps: AuthDeps, roles?: readonly Role[]) {
       throw errors.unauthenticated('INVALID_TOKEN', 'access token is invalid or expired; refresh it or log in again');
     }
     if (await deps.isRevoked(claims.sub, claims.iat_ms)) throw errors.unauthenticated('TOKEN_REVOKED', 'this access token was revoked; log in again');
-    req.principal = { userId: claims.sub, role: claims.role };
+    req.principal = { userId: claims.sub, role: claims.role, locale: claims.locale };
     if (roles && !roles.includes(claims.role)) {
       await deps.onAccessDenied({ userId: claims.sub, route: req.routeOptions.url ?? req.url, reason: `role ${claims.role} not in ${roles.join(',')}`, ip: req.ip });
       throw errors.permissionDenied('FORBIDDEN', 'your role may not use this endpoint');

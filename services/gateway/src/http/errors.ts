@@ -15,6 +15,11 @@ const KIND_TO_HTTP: Record<ErrorKind, number> = {
   DeadlineExceeded: 504,
 };
 
+/** App codes whose HTTP status is more specific than their kind's (API.md: 413 too large). */
+const CODE_TO_HTTP: Record<string, number> = {
+  MESSAGE_TOO_LONG: 413,
+};
+
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, string> };
 }
@@ -26,7 +31,7 @@ export function httpError(status: number, code: string, message: string): Error 
 /** Maps anything thrown in a route to `{"error":{code,message}}` with the right status; nothing internal leaks. */
 export function errorHandler(err: FastifyError | DomainError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof DomainError) {
-    const status = KIND_TO_HTTP[err.kind];
+    const status = CODE_TO_HTTP[err.code] ?? KIND_TO_HTTP[err.kind];
     if (status >= 500) req.log.warn({ code: err.code, kind: err.kind }, 'upstream error');
     return reply.status(status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } } satisfies ErrorBody);
   }

@@ -36,7 +36,7 @@ export interface WebSocketDeps {
 
 export function registerWebSocket(app: FastifyInstance, deps: WebSocketDeps): void {
   app.get('/api/v1/ws', { websocket: true, preHandler: authenticate(deps.auth), schema: { hide: true } }, (socket: WebSocket, req) => {
-    const { userId, role } = req.principal!;
+    const { userId, role, locale } = req.principal!;
     const joined = new Set<string>();
     const send = (frame: Record<string, unknown>) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
@@ -68,7 +68,7 @@ export function registerWebSocket(app: FastifyInstance, deps: WebSocketDeps): vo
         case 'send_message':
           requireJoined(f.sessionId);
           // The reply reaches this and every other tab through the live subject; here only errors surface.
-          await postMessage(deps.upstreams, { sessionId: f.sessionId, userId, content: f.content, clientMessageId: f.clientMessageId ?? '' });
+          await postMessage(deps.upstreams, { sessionId: f.sessionId, userId, content: f.content, clientMessageId: f.clientMessageId ?? '', locale });
           return;
         case 'typing':
           requireJoined(f.sessionId);

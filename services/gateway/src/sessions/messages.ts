@@ -11,7 +11,7 @@ export interface PostedMessage {
  * Sends one user message through conversation.PostMessage and collects the stream. Token frames
  * are not forwarded from here: clients on the WebSocket get them from the live subject (ADR 0005).
  */
-export async function postMessage(up: Upstreams, input: { sessionId: string; userId: string; content: string; clientMessageId: string }): Promise<PostedMessage> {
+export async function postMessage(up: Upstreams, input: { sessionId: string; userId: string; content: string; clientMessageId: string; locale: string }): Promise<PostedMessage> {
   const out: PostedMessage = { safety: null };
   for await (const frame of up.conversation.stream((c) => c.postMessage, 'PostMessage', input, { deadlineMs: 120_000 })) {
     const f = frame.frame;

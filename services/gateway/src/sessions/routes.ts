@@ -173,7 +173,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     '/api/v1/sessions/:id/messages',
     { preHandler: auth, schema: { tags, security, summary: 'Send a message and wait for the reply (non-streaming twin of the WebSocket)', params: SessionParams, body: MessageBody, response: { 400: err, 401: err, 404: err, 409: err, 413: err, 422: err } } },
     async (req) => {
-      const r = await postMessage(up, { sessionId: sessionId(req), userId: userId(req), content: req.body.content, clientMessageId: req.body.clientMessageId ?? '' });
+      const r = await postMessage(up, { sessionId: sessionId(req), userId: userId(req), content: req.body.content, clientMessageId: req.body.clientMessageId ?? '', locale: req.principal!.locale });
       return { message: r.message ? messageToJson(r.message) : null, reply: r.reply ? messageToJson(r.reply) : null, safety: r.safety };
     },
   );

@@ -12,7 +12,7 @@ export interface PasswordHasher {
 }
 
 export interface TokenIssuer {
-  issueAccess(userId: string, role: Role, now: Date): string;
+  issueAccess(userId: string, role: Role, now: Date, locale: string): string;
   issueRefresh(userId: string): Promise<string>;
   rotateRefresh(token: string): Promise<{ status: 'rotated'; userId: string; family: string; token: string } | { status: 'reused'; userId: string; family: string } | { status: 'invalid' }>;
   revokeUser(userId: string, now: Date): Promise<void>;
@@ -160,7 +160,7 @@ export class Accounts {
       meta: this.meta(rotated.userId, info),
     });
     const user = view(newState);
-    return { user, accessToken: this.deps.tokens.issueAccess(user.id, user.role, this.deps.now()), refreshToken: rotated.token };
+    return { user, accessToken: this.deps.tokens.issueAccess(user.id, user.role, this.deps.now(), user.locale), refreshToken: rotated.token };
   }
 
   async logout(userId: string, info: RequestInfo): Promise<void> {
@@ -184,7 +184,7 @@ export class Accounts {
   private async issue(user: UserView): Promise<AuthResult> {
     return {
       user,
-      accessToken: this.deps.tokens.issueAccess(user.id, user.role, this.deps.now()),
+      accessToken: this.deps.tokens.issueAccess(user.id, user.role, this.deps.now(), user.locale),
       refreshToken: await this.deps.tokens.issueRefresh(user.id),
     };
   }

@@ -9,6 +9,8 @@ export interface AccessClaims {
   /** Issue time in ms: compared with the user's revocation mark (logout, erasure). */
   iat_ms: number;
   jti: string;
+  /** The user's locale at sign-in, for locale-specific content such as crisis resources. */
+  locale: string;
 }
 
 /** Short-lived HS256 access tokens (fast-jwt). */
@@ -25,15 +27,15 @@ export class AccessTokens {
     this.verifyToken = createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: issuer, allowedAud: 'haven-api' });
   }
 
-  issue(userId: string, role: Role, now: Date): string {
-    return this.sign({ sub: userId, role, iat_ms: now.getTime(), jti: randomUUID() });
+  issue(userId: string, role: Role, now: Date, locale = ''): string {
+    return this.sign({ sub: userId, role, iat_ms: now.getTime(), jti: randomUUID(), locale });
   }
 
   /** Throws when the token is malformed, forged or expired. */
   verify(token: string): AccessClaims {
     const c = this.verifyToken(token);
     if (typeof c.sub !== 'string' || typeof c.role !== 'string' || typeof c.iat_ms !== 'number') throw new Error('token lacks required claims');
-    return { sub: c.sub, role: c.role as Role, iat_ms: c.iat_ms, jti: String(c.jti) };
+    return { sub: c.sub, role: c.role as Role, iat_ms: c.iat_ms, jti: String(c.jti), locale: typeof c.locale === 'string' ? c.locale : '' };
   }
 }
 
