@@ -9,6 +9,8 @@ import type { Upstreams } from '../upstreams';
 import { ONCALL_SUBJECT, sessionSubject, type LiveHub } from './live-hub';
 
 const MAX_FRAME_BYTES = 16 * 1024;
+/** Same as billing's default BILLING_LOW_CREDITS_THRESHOLD (the per-minute warnings come from billing). */
+const LOW_CREDITS_WARNING_AT = 10;
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id');
 
 /** Client → server frames of API.md, validated; anything else is answered with an error frame. */
@@ -63,7 +65,17 @@ export function registerWebSocket(app: FastifyInstance, deps: WebSocketDeps): vo
             deps.hub.subscribe(sessionSubject(f.sessionId), socket);
             await deps.presence.set(f.sessionId, userId, { online: '1' });
           }
-          return send({ type: 'session_joined', session: sessionToJson(session!) });
+          send({ type: 'session_joined', session: sessionToJson(session!) });
+          // A socket that joins (or rejoins after a reconnect) learns the balance now, not at the
+          // next metered minute, including a low-credit warning it may have missed.
+          const balance = await deps.upstreams.billing.unary((c) => c.getBalance, 'GetBalance', { userId }).catch(() => undefined);
+          if (balance) {
+            send({ type: 'credit_update', remaining: balance.creditsRemaining, used: null });
+            if (balance.creditsRemaining <= LOW_CREDITS_WARNING_AT) {
+              send({ type: 'session_warning', kind: 'low_credits', message: `${Math.max(0, balance.creditsRemaining)} credits left: the session ends when they run out.` });
+            }
+          }
+          return;
         }
         case 'send_message':
           requireJoined(f.sessionId);
