@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { startOpenAIStub, startPlatform, type OpenAIStub, type RunningPlatform } from '@haven/testkit';
+import { join } from 'node:path';
+import { findFreePort, findRepoRoot, launchProcess, startOpenAIStub, startPlatform, type OpenAIStub, type RunningPlatform } from '@haven/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsClient, type Frame } from './ws-client';
 
@@ -181,6 +182,44 @@ describe('live AI sessions end to end (whole platform, real servers, LLM stub)',
     expect(sessionMetrics).toContain('haven_sessions_active');
     await ws.close();
   }, 180_000);
+
+  it('delivers frames to tabs on different gateway replicas (no sticky sessions)', async () => {
+    const root = findRepoRoot()!;
+    const [httpPort, adminPort] = [await findFreePort(), await findFreePort()];
+    const gateway2 = await launchProcess({
+      name: 'gateway-2',
+      command: process.execPath,
+      args: [join(root, 'services/gateway/dist/main.js')],
+      cwd: root,
+      env: { ...platform.env, HTTP_PORT: String(httpPort), ADMIN_PORT: String(adminPort), GRPC_PORT: '0' },
+      isReady: async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`).catch(() => undefined))?.ok === true,
+    });
+    try {
+      const { accessToken: token } = await register('two-tabs');
+      const s = (await api('POST', '/api/v1/sessions/start', token, { personaId: 'michael', durationMinutes: 20 })).json.session;
+      const tab1 = await WsClient.connect(platform.gatewayUrl, token);
+      const tab2 = await WsClient.connect(`http://127.0.0.1:${httpPort}`, token);
+      for (const tab of [tab1, tab2]) {
+        tab.send({ type: 'join_session', sessionId: s.id });
+        await tab.next((f) => f.type === 'session_joined');
+      }
+      // Sent on replica 1: the tab on replica 2 sees the tokens and the reply too, once each.
+      const { response } = await turn(tab1, s.id, 'hello from the first tab', 'tab-1');
+      const id = (response.message as { id: string }).id;
+      const seen2 = await tab2.next((f) => f.type === 'ai_response' && (f.message as { id: string }).id === id);
+      expect(seen2.message).toEqual(response.message);
+      expect(tab2.frames.filter((f) => f.type === 'ai_token' && f.messageId === id).length).toBeGreaterThan(0);
+      // And the other way round.
+      const back = await turn(tab2, s.id, 'hello from the second tab', 'tab-2');
+      const backId = (back.response.message as { id: string }).id;
+      await tab1.next((f) => f.type === 'ai_response' && (f.message as { id: string }).id === backId);
+      expect(tab1.frames.filter((f) => f.type === 'ai_response' && (f.message as { id: string }).id === id)).toHaveLength(1);
+      await tab1.close();
+      await tab2.close();
+    } finally {
+      await gateway2.stop();
+    }
+  }, 60_000);
 
   it('answers bad input with clear errors and changes nothing', async () => {
     const a = await register('alice');
