@@ -12,7 +12,7 @@ const shared = new Set(Object.values({ ...commonSettings, ...natsSettings, ...mo
 
 console.log('#### Every service\n');
 console.log(describeConfig({ ...commonSettings, ...natsSettings, ...mongoSettings, ...redisSettings }));
-for (const name of ['gateway', 'conversation', 'safety', 'memory']) {
+for (const name of ['gateway', 'session', 'conversation', 'safety', 'billing', 'memory', 'audit']) {
   const mod = require(join(root, `services/${name}/dist/config.js`));
   const spec = Object.values(mod)[0];
   const own = Object.fromEntries(Object.entries(spec).filter(([, s]) => !shared.has(s.env)));

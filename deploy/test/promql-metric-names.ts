@@ -5,7 +5,7 @@ import { CHART_DIR } from './chart-tools';
 
 /**
  * Metrics the dashboards and rules query that no Haven service exports: they come from
- * kube-state-metrics and the kubelet's cAdvisor (docs/deploy-kubernetes.md lists them too).
+ * kube-state-metrics and the kubelet's cAdvisor (README.md, "Deploy to Kubernetes" lists them too).
  */
 export const EXTERNAL_METRICS = ['kube_pod_container_status_restarts_total', 'container_memory_working_set_bytes'] as const;
 
