@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const nc = await host.use('nats', connectNats(cfg.natsUrl, 'billing'), (c) => c.drain(), (c) => c.flush());
   const jsm = await nc.jetstreamManager();
   // billing consumes SESSION (metering) and IDENTITY (sign-up grants); ensuring them is idempotent.
-  await ensureStreams(jsm, { contexts: ['billing', 'session', 'identity'], replicas: cfg.streamReplicas });
+  await ensureStreams(jsm, { contexts: ['billing', 'session', 'identity', 'memory'], replicas: cfg.streamReplicas });
   const mongo = await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
   const redis = await host.useRedis(cfg.redisUrl);
   const session = createGrpcClient(sessionV1.SessionServiceClient, 'session', cfg.sessionAddr, { metrics: host.metrics });

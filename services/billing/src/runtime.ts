@@ -9,6 +9,7 @@ import { Billing } from './application/billing';
 import { Metering } from './application/metering';
 import type { SessionEnder } from './application/ports';
 import { monthlyGrantId, utcMonth } from './domain/account';
+import { ErasedUsers, skipErasedBalances, startBillingErasure } from './erasure';
 import { PLAN_CONFIG_AGGREGATE_ID } from './domain/planConfig';
 import { billingCodec, isAccountEvent, isPlanConfigEvent, narrowStore } from './infrastructure/codec';
 import { identityEventCodec, NatsLiveFrames, sessionEventCodec, sessionFact, StreamSessionHeads } from './infrastructure/nats';
@@ -39,7 +40,7 @@ export interface BillingRuntimeDeps {
   settings: BillingSettings;
   clock?: () => Date;
   /** Durable consumer names, a prefix for the metering keys in Redis, the plan-config aggregate id; tests isolate runs with them. */
-  names?: { balances?: string; metering?: string; signup?: string; redisPrefix?: string; planConfig?: string };
+  names?: { balances?: string; metering?: string; signup?: string; erasure?: string; redisPrefix?: string; planConfig?: string };
 }
 
 export interface BillingRuntime {
@@ -56,7 +57,7 @@ export interface BillingRuntime {
 export function createBillingRuntime(deps: BillingRuntimeDeps): BillingRuntime {
   const { nc, js, jsm, db, redis, logger, registry, settings } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const names = { balances: 'billing-balances', metering: 'billing-metering', signup: 'billing-signup-grants', redisPrefix: '', planConfig: PLAN_CONFIG_AGGREGATE_ID, ...deps.names };
+  const names = { balances: 'billing-balances', metering: 'billing-metering', signup: 'billing-signup-grants', erasure: 'billing-erasure', redisPrefix: '', planConfig: PLAN_CONFIG_AGGREGATE_ID, ...deps.names };
 
   const store = new EventStore({ js, jsm, context: 'billing', codec: billingCodec, logger, metrics: registry });
   const accounts = new Accounts(narrowStore(store, isAccountEvent, 'account'));
@@ -107,8 +108,11 @@ export function createBillingRuntime(deps: BillingRuntimeDeps): BillingRuntime {
     async start() {
       await plans.start(Math.min(5_000, Math.max(200, settings.timerPollMs * 4)));
       await balances.createIndex({ balance: 1 });
+      const erased = new ErasedUsers(db);
+      await erased.ensureIndexes();
+      running.push(await startBillingErasure({ ...common, db, redis, erased, name: names.erasure }));
       running.push(
-        await startProjection({ ...common, name: names.balances, stream: streamNameFor('billing'), filterSubjects: ['billing.evt.>'], codec: billingCodec, handle: balancesProjection(balances) }),
+        await startProjection({ ...common, name: names.balances, stream: streamNameFor('billing'), filterSubjects: ['billing.evt.>'], codec: billingCodec, handle: skipErasedBalances(erased, balances, balancesProjection(balances)) }),
       );
       running.push(
         await startProjection({

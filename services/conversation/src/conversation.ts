@@ -10,6 +10,7 @@ import { createSummariseSession } from './application/summariseSession';
 import type { ReplyGenerator, SummaryGenerator } from './application/ports';
 import type { conversationConfig } from './config';
 import { startSessionEndedConsumer } from './consumers/sessionEnded';
+import { ErasedUsers, skipErasedTranscripts, startConversationErasure } from './erasure';
 import { conversationHandlers } from './grpc/server';
 import { identityCipher } from './infrastructure/cipher';
 import { conversationCodec } from './infrastructure/codec';
@@ -101,6 +102,9 @@ export async function createConversation(deps: {
   const summariseSession = createSummariseSession({ store, summaries: llm, cipher: identityCipher, incognito, now: () => new Date() });
 
   const consumers: RunningProjection[] = [];
+  const erased = new ErasedUsers(mongo.db);
+  await erased.ensureIndexes();
+  consumers.push(await startConversationErasure({ nc, js, jsm, db: mongo.db, redis, erased, logger, registry: metrics.registry }));
   consumers.push(
     await startProjection({
       nc,
@@ -110,7 +114,7 @@ export async function createConversation(deps: {
       stream: streamNameFor('conversation'),
       filterSubjects: ['conversation.evt.>'],
       codec: conversationCodec,
-      handle: transcriptsProjection(transcripts),
+      handle: skipErasedTranscripts(erased, transcripts, transcriptsProjection(transcripts)),
       logger,
       registry: metrics.registry,
     }),

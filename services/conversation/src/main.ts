@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const cfg = host.config;
   const nc = await host.use('nats', connectNats(cfg.natsUrl, 'conversation'), (c) => c.drain(), (c) => c.flush());
   // SESSION too: the summary consumer reads it, and may start before the session service has created it.
-  await ensureStreams(await nc.jetstreamManager(), { contexts: ['conversation', 'session'], replicas: cfg.streamReplicas });
+  await ensureStreams(await nc.jetstreamManager(), { contexts: ['conversation', 'session', 'memory'], replicas: cfg.streamReplicas });
   const mongo = await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
   const redis = await host.useRedis(cfg.redisUrl);
 

@@ -6,6 +6,7 @@ import { Assessment } from './application/assessment';
 import type { Clock, RemoteRiskCheck } from './application/ports';
 import { createClassifier } from './classifier';
 import { safetyConfig } from './config';
+import { ErasedUsers, skipErasedSafety, startSafetyErasure } from './erasure';
 import { safetyHandlers } from './grpc/server';
 import { safetyCodec } from './infrastructure/codec';
 import { startCrisisWebhook } from './infrastructure/crisisWebhook';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const nc = await host.use('nats', connectNats(cfg.natsUrl, 'safety'), (c) => c.drain(), (c) => c.flush());
   const jsm = await nc.jetstreamManager();
   const js = nc.jetstream();
-  await ensureStreams(jsm, { contexts: ['safety'], replicas: cfg.streamReplicas });
+  await ensureStreams(jsm, { contexts: ['safety', 'memory'], replicas: cfg.streamReplicas });
   const mongo = await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
   await host.useRedis(cfg.redisUrl);
 
@@ -49,6 +50,10 @@ async function main(): Promise<void> {
   const alerts = new AlertWorkflow({ store, alerts: mongoAlertQuery(models.alerts), frames, recorder, clock, newId });
   const assessment = new Assessment({ store, classify, remoteChecks, alerts, recorder, clock, newId, logger, remoteBudgetMs: cfg.remoteBudgetMs });
 
+  const erased = new ErasedUsers(mongo.db);
+  await erased.ensureIndexes();
+  const erasure = await startSafetyErasure({ nc, js, jsm, db: mongo.db, erased, logger, registry });
+  host.onShutdown('erasure', () => erasure.stop());
   const projection = await startProjection({
     nc,
     js,
@@ -57,7 +62,7 @@ async function main(): Promise<void> {
     stream: 'SAFETY',
     filterSubjects: ['safety.evt.>'],
     codec: safetyCodec,
-    handle: safetyProjection(models),
+    handle: skipErasedSafety(erased, mongo.db, safetyProjection(models)),
     logger,
     registry,
   });

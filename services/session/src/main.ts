@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const host = ServiceHost.create('session', sessionConfig);
   const cfg = host.config;
   const nc = await host.use('nats', connectNats(cfg.natsUrl, 'session', { logger: host.logger }), (c) => c.drain(), (c) => c.flush());
-  await ensureStreams(await nc.jetstreamManager(), { contexts: ['session'], replicas: cfg.streamReplicas });
+  await ensureStreams(await nc.jetstreamManager(), { contexts: ['session', 'memory'], replicas: cfg.streamReplicas });
   const mongo = await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
   const redis = await host.useRedis(cfg.redisUrl);
 

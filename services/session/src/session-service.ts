@@ -9,6 +9,7 @@ import type { TimerQueue } from './application/ports';
 import { SessionCommands } from './application/session-commands';
 import { startTimerPoller, type TimerPoller } from './application/timer-poller';
 import type { SessionRules } from './domain/session';
+import { ErasedUsers, skipErasedSessions, startSessionErasure } from './erasure';
 import { sessionHandlers } from './grpc/handlers';
 import { sessionCodec } from './infrastructure/codec';
 import { createSessionMetrics } from './infrastructure/metrics';
@@ -77,7 +78,11 @@ export async function createSessionService(o: SessionServiceOptions): Promise<Se
   const sessions = o.db.collection<SessionDoc>(SESSIONS_COLLECTION);
   await ensureSessionIndexes(sessions);
   let projection: RunningProjection | undefined;
+  let erasure: RunningProjection | undefined;
   if (o.projection !== false) {
+    const erased = new ErasedUsers(o.db);
+    await erased.ensureIndexes();
+    erasure = await startSessionErasure({ nc: o.nc, js, jsm, db: o.db, redis: o.redis, erased, logger: o.logger, registry: o.registry, ...(o.timerKey ? { timerKey: o.timerKey } : {}) });
     projection = await startProjection({
       nc: o.nc,
       js,
@@ -86,7 +91,7 @@ export async function createSessionService(o: SessionServiceOptions): Promise<Se
       stream: streamNameFor('session'),
       filterSubjects: ['session.evt.>'],
       codec: sessionCodec,
-      handle: sessionsProjection(sessions),
+      handle: skipErasedSessions(erased, sessions, sessionsProjection(sessions)),
       logger: o.logger,
       registry: o.registry,
     });
@@ -112,6 +117,7 @@ export async function createSessionService(o: SessionServiceOptions): Promise<Se
     async stop() {
       await poller.stop();
       await projection?.stop();
+      await erasure?.stop();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { authenticate, type AuthDeps } from '../http/auth';
 import { ErrorResponse } from '../http/schemas';
 import type { Accounts } from '../identity/application/accounts';
@@ -15,6 +16,8 @@ export interface PrivacyRouteDeps {
   refreshTokens: Pick<RefreshTokens, 'revokeUser'>;
   accessTokenTtlSeconds: number;
   now?: () => Date;
+  /** The gateway's Redis, so erasure also deletes the user's presence keys. */
+  redis?: Redis;
 }
 
 const err = Type.Ref(ErrorResponse);
@@ -38,7 +41,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PrivacyRouteDe
       },
     },
     async (req, reply) => {
-      const data = await composeUserExport({ accounts: deps.accounts, upstreams: deps.upstreams, now }, req.principal!.userId);
+      const data = await composeUserExport({ accounts: deps.accounts, upstreams: deps.upstreams, now, ...(deps.redis ? { redis: deps.redis } : {}) }, req.principal!.userId);
       return reply.header('content-disposition', 'attachment; filename="haven-export.json"').header('cache-control', 'no-store').send(data);
     },
   );
