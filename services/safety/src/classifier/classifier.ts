@@ -1,10 +1,14 @@
 import winkNLP, { type WinkMethods } from 'wink-nlp';
-import model from 'wink-eng-lite-web-model';
+import languageModel from 'wink-eng-lite-web-model';
 import { markIdioms } from './idioms';
+import { RISK_MODEL } from './model/riskModelData';
+import { modelFeatures } from './modelFeatures';
+import { combineWithModel, DEFAULT_THRESHOLDS, riskVocabulary, type ModelThresholds } from './modelCombination';
 import { contextFrom, decideLevel, type SessionContext } from './riskDecision';
 import { findInSentence, messageView } from './riskFindings';
 import type { Assessment } from './riskLevel';
-import { analyseSentences } from './sentenceAnalysis';
+import { analyseSentences, type Sentence } from './sentenceAnalysis';
+import { loadRiskModel, type RiskModel, type RiskModelJson } from './statisticalModel';
 import { createMoodScorer, type Mood } from './sentenceMood';
 import type { Token } from './tokenPattern';
 import { normaliseText } from './textNormalisation';
@@ -15,6 +19,8 @@ export interface RiskClassifier {
    * first. Pure and deterministic: the same input always gives the same assessment.
    */
   classify(text: string, history?: readonly string[]): Assessment;
+  /** The bag of features the trained model reads for this message (used by scripts/train.mjs). */
+  features(text: string, history?: readonly string[]): string[];
 }
 
 export interface ClassifierOptions {
@@ -22,12 +28,19 @@ export interface ClassifierOptions {
   readonly historyWindow?: number;
   /** How many analysed history messages are memoised (default 5000); 0 turns memoising off. */
   readonly historyCacheSize?: number;
+  /**
+   * The trained model combined with the rules (default: the model shipped in model/riskModelData.ts);
+   * null runs the rules alone, as training and cross-validation need.
+   */
+  readonly model?: RiskModelJson | null;
+  readonly thresholds?: ModelThresholds;
 }
 
 interface MessageAnalysis {
   readonly signals: Set<string>;
   readonly ideationOnly: boolean;
   readonly wordCount: number;
+  readonly sentences: readonly Sentence[];
 }
 
 /** Longer inputs are cut: a crisis message is never this long, and it bounds the worst case latency. */
@@ -56,7 +69,7 @@ function analyseMessage({ nlp, isKnown, mood }: Pipeline, raw: string): MessageA
     }
   }
   const wordCount = sentences.reduce((n, s) => n + s.tokens.filter((t) => t.pos !== 'PUNCT' && t.pos !== 'SYM').length, 0);
-  return { signals, ideationOnly: ideationOnly && !selfHarmNonIdeation, wordCount };
+  return { signals, ideationOnly: ideationOnly && !selfHarmNonIdeation, wordCount, sentences };
 }
 
 /**
@@ -67,12 +80,15 @@ function analyseMessage({ nlp, isKnown, mood }: Pipeline, raw: string): MessageA
 export function createClassifier(options: ClassifierOptions = {}): RiskClassifier {
   const historyWindow = options.historyWindow ?? 20;
   const cacheSize = options.historyCacheSize ?? 5000;
-  const nlp = winkNLP(model, ['sbd', 'negation', 'pos']);
+  const nlp = winkNLP(languageModel, ['sbd', 'negation', 'pos']);
   const lexicon = nlp.readDoc('');
   const pipeline: Pipeline = { nlp, isKnown: (word) => !lexicon.isOOV(word), mood: createMoodScorer() };
   // History messages are re-sent with every new message of a session; memoising their
   // analysis keeps per-message cost flat. The cache holds derived signals only, and its
   // contents never change a result, so classify stays deterministic.
+  const modelJson = options.model === undefined ? RISK_MODEL : options.model;
+  const model: RiskModel | undefined = modelJson ? loadRiskModel(modelJson) : undefined;
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   const historyCache = new Map<string, ReadonlySet<string>>();
 
   const remember = (message: string, signals: ReadonlySet<string>): void => {
@@ -91,16 +107,38 @@ export function createClassifier(options: ClassifierOptions = {}): RiskClassifie
     return signals;
   };
 
+  const assess = (text: string, history: readonly string[]) => {
+    const current = analyseMessage(pipeline, text);
+    // Today's message is tomorrow's history: remembering it keeps a live session's history warm.
+    remember(text, current.signals);
+    const recent = history.slice(-historyWindow).filter((h) => typeof h === 'string' && h.trim() !== '');
+    const context: SessionContext = contextFrom(recent.map(historySignals));
+    const decision = decideLevel(current, context);
+    const contextCodes = Object.entries(context).filter(([, on]) => on).map(([name]) => name);
+    const features = modelFeatures({ sentences: current.sentences, signals: current.signals, ruleLevel: decision.level, contextSignals: contextCodes });
+    return { current, decision, features, priorRisk: contextCodes.length > 0 };
+  };
+
   return {
     classify(text: string, history: readonly string[] = []): Assessment {
-      const current = analyseMessage(pipeline, text);
-      // Today's message is tomorrow's history: remembering it keeps a live session's history warm.
-      remember(text, current.signals);
-      const recent = history.slice(-historyWindow).filter((h) => typeof h === 'string' && h.trim() !== '');
-      const context: SessionContext = contextFrom(recent.map(historySignals));
-      const decision = decideLevel(current, context);
-      const signals = [...new Set([...current.signals, ...decision.contextSignals])].sort();
-      return { level: decision.level, signals, confidence: decision.confidence };
+      const { current, decision, features, priorRisk } = assess(text, history);
+      let level = decision.level;
+      const extra: string[] = [];
+      if (model) {
+        const combined = combineWithModel(
+          { ruleLevel: decision.level, odds: model.score(features), signals: current.signals, vocabulary: riskVocabulary(current.sentences), priorRisk },
+          thresholds,
+        );
+        level = combined.level;
+        if (combined.modelSignal) extra.push(combined.modelSignal);
+      }
+      const signals = [...new Set([...current.signals, ...decision.contextSignals, ...extra])].sort();
+      // A level the model raised keeps the rules' confidence for their own level as an upper bound.
+      const confidence = level === decision.level ? decision.confidence : Math.min(decision.confidence, 0.6);
+      return { level, signals, confidence };
+    },
+    features(text: string, history: readonly string[] = []): string[] {
+      return assess(text, history).features;
     },
   };
 }

@@ -17,3 +17,8 @@ export function classify(text: string, history: readonly string[] = []): Assessm
   shared ??= createClassifier();
   return shared.classify(text, history);
 }
+
+export { trainRiskModel, loadRiskModel } from './statisticalModel';
+export type { LevelOdds, RiskModel, RiskModelJson, TrainingExample } from './statisticalModel';
+export { combineWithModel, DEFAULT_THRESHOLDS } from './modelCombination';
+export type { CombinationInput, Combined, ModelThresholds } from './modelCombination';

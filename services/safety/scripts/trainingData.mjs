@@ -1,0 +1,49 @@
+// Shared by train.mjs and evaluate.mjs --cv: the labelled files the model learns from, and the
+// deterministic stratified folds. safety-blindset2.jsonl is the lead's final held-out measurement
+// and is deliberately NOT in this list: never train, tune or evaluate on it here.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const FIXTURES = join(here, '../test/fixtures');
+export const TRAINING_FILES = ['safety-devset.jsonl', 'safety-devset-holdout.jsonl', 'safety-blindset.jsonl'];
+
+export function readJsonLines(file) {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+}
+
+export function trainingRows() {
+  return TRAINING_FILES.flatMap((name) => readJsonLines(join(FIXTURES, name)).map((row) => ({ ...row, source: name })));
+}
+
+/** mulberry32: a tiny seeded PRNG, so folds are the same on every run and machine. */
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Stratified k folds: each level is shuffled with a fixed seed and dealt round-robin. Returns fold index per row. */
+export function stratifiedFolds(rows, k = 5, seed = 20240607) {
+  const random = seeded(seed);
+  const fold = new Array(rows.length).fill(0);
+  const byLabel = new Map();
+  rows.forEach((row, i) => byLabel.set(row.label, [...(byLabel.get(row.label) ?? []), i]));
+  for (const label of [...byLabel.keys()].sort()) {
+    const idx = byLabel.get(label);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    idx.forEach((rowIndex, n) => {
+      fold[rowIndex] = n % k;
+    });
+  }
+  return fold;
+}
