@@ -1,0 +1,143 @@
+import { connectMongo, connectRedis, createLogger, createMetrics, GrpcServer } from '@haven/platform';
+import { billingV1, conversationV1, safetyV1 } from '@haven/proto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Collection } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAdminRoutes } from '../src/admin/routes';
+import { errorHandler } from '../src/http/errors';
+import { ErrorResponse } from '../src/http/schemas';
+import type { Role } from '../src/identity/domain/events';
+import { AccessTokens } from '../src/identity/infrastructure/tokens';
+import type { UserDoc } from '../src/identity/projections/users';
+import { createUpstreams, type Upstreams } from '../src/upstreams';
+
+const run = Math.random().toString(36).slice(2, 8);
+
+describe('gateway admin routes (real Redis and FerretDB, fake billing/conversation/safety gRPC)', () => {
+  let app: FastifyInstance;
+  let redis: Redis;
+  let users: Collection<UserDoc>;
+  let closeMongo: () => Promise<void>;
+  let grpc: GrpcServer;
+  let upstreams: Upstreams;
+  const accessTokens = new AccessTokens('y'.repeat(40), 900);
+  const token = (role: Role) => accessTokens.issue(`${role}-${run}`, role, new Date());
+  const rlPrefix = `haven:rl-test-${run}:`;
+
+  beforeAll(async () => {
+    const logger = createLogger('admin-test', 'silent');
+    const metrics = createMetrics('admin-test');
+    redis = connectRedis(process.env.REDIS_URL!, logger);
+    const mongo = await connectMongo(process.env.MONGO_URL!, `gateway_admin_${run}`, logger);
+    closeMongo = () => mongo.close();
+    users = mongo.db.collection<UserDoc>('users');
+    const day = new Date();
+    const user = (id: string, role: Role, email: string, createdAt: Date, erased = false): UserDoc => ({
+      _id: id, email, role, displayName: id, locale: 'en', createdAt, createdBy: 'self', failedLogins: 0, version: 1, ...(erased ? { erasedAt: day } : {}),
+    });
+    await users.insertMany([
+      user('u1', 'client', 'ana@example.org', new Date(day.getTime() - 3000)),
+      user('u2', 'client', 'ben@example.org', new Date(day.getTime() - 2000)),
+      user('u3', 'therapist', 'tess@example.org', new Date(day.getTime() - 1000)),
+      user('u4', 'admin', 'root@example.org', new Date(day.getTime() - 500)),
+      user('u5', 'client', '', new Date(day.getTime() - 100), true),
+    ]);
+    await redis.set(`${rlPrefix}10.0.0.1`, '42', 'PX', 60_000);
+    await redis.set(`${rlPrefix}10.0.0.2`, '7', 'PX', 60_000);
+
+    grpc = new GrpcServer({ service: 'admin-fakes', logger, metrics });
+    const unimplemented = async () => {
+      throw new Error('not used here');
+    };
+    grpc.addService(billingV1.BillingServiceService, {
+      authorize: unimplemented, grantCredits: unimplemented, updatePlanConfig: unimplemented, setPlan: unimplemented, checkSessionStart: unimplemented,
+      getBalance: async (req: billingV1.GetBalanceRequest) => ({ plan: req.userId === 'u1' ? billingV1.Plan.PLAN_PAID : billingV1.Plan.PLAN_FREE, creditsRemaining: 30, messagesToday: 4, dailyMessageLimit: 50, maxMessageLength: 2000, creditsUsed: 1 }),
+      getPlanConfig: async () => ({ plans: [], version: 3 }),
+    } as never);
+    grpc.addService(conversationV1.ConversationServiceService, {
+      postMessage: unimplemented, getTranscript: unimplemented, getSummary: unimplemented, exportTranscript: unimplemented,
+      listPersonas: async () => ({ personas: [{ id: 'p-anna', name: 'Anna', specialty: 'anxiety', approach: 'CBT', free: true, modality: 'cbt', style: 'warm', voiceAvatar: false }] }),
+    } as never);
+    grpc.addService(safetyV1.SafetyServiceService, {
+      assess: unimplemented, getSafetyState: unimplemented, acknowledgeAlert: unimplemented, resolveAlert: unimplemented,
+      listOpenAlerts: async () => ({
+        alerts: [
+          safetyV1.CrisisAlert.fromPartial({ id: 'a1', sessionId: 's1', userId: 'u1', severity: safetyV1.RiskLevel.RISK_LEVEL_HIGH_RISK, status: 'open', raisedAt: new Date() }),
+          safetyV1.CrisisAlert.fromPartial({ id: 'a2', sessionId: 's2', userId: 'u2', severity: safetyV1.RiskLevel.RISK_LEVEL_HIGH_RISK, status: 'acknowledged', raisedAt: new Date() }),
+        ],
+      }),
+    } as never);
+    const port = await grpc.start(0, '127.0.0.1');
+    const addr = `127.0.0.1:${port}`;
+    upstreams = createUpstreams({ session: addr, conversation: addr, safety: addr, billing: addr, memory: addr, audit: addr }, metrics);
+
+    app = Fastify();
+    app.setErrorHandler(errorHandler);
+    app.addSchema(ErrorResponse);
+    registerAdminRoutes(app, {
+      auth: { accessTokens, isRevoked: async () => false, onAccessDenied: async () => undefined },
+      upstreams,
+      users,
+      redis,
+      rateLimitPrefix: rlPrefix,
+      settings: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 3600, rateLimit: { max: 600, timeWindowMs: 60_000, authMax: 20, authTimeWindowMs: 900_000 }, bodyLimitBytes: 65_536, llmOnline: false },
+    });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    upstreams?.close();
+    await grpc?.shutdown(500);
+    await redis?.quit();
+    await closeMongo?.();
+  });
+
+  const get = (url: string, role?: Role) => app.inject({ method: 'GET', url, headers: role ? { authorization: `Bearer ${token(role)}` } : {} });
+  const routes = ['/api/v1/admin/overview', '/api/v1/admin/users', '/api/v1/admin/personas', '/api/v1/admin/rate-limits', '/api/v1/admin/settings'];
+
+  for (const url of routes) {
+    it(`${url}: 401 without a token, 403 for client, therapist and oncall, 200 for admin`, async () => {
+      expect((await get(url)).statusCode).toBe(401);
+      for (const role of ['client', 'therapist', 'oncall'] as const) {
+        const res = await get(url, role);
+        expect(res.statusCode, role).toBe(403);
+        expect(res.json().error.code).toBeTypeOf('string');
+      }
+      expect((await get(url, 'admin')).statusCode).toBe(200);
+    });
+  }
+
+  it('overview counts users by role (erased accounts excluded) and unresolved crisis alerts', async () => {
+    const res = await get('/api/v1/admin/overview', 'admin');
+    expect(res.statusCode, res.payload).toBe(200);
+    const body = res.json();
+    expect(body.users.byRole).toEqual({ client: 2, therapist: 1, oncall: 0, admin: 1 });
+    expect(body.users.total).toBe(4);
+    expect(body.crisisAlerts).toMatchObject({ open: 1, unresolved: 2, bySeverity: { high_risk: 2 } });
+  });
+
+  it('users: newest first, paged with a cursor, searchable, with plan and messages today', async () => {
+    const first = (await get('/api/v1/admin/users?limit=2', 'admin')).json();
+    expect(first.users.map((u: { id: string }) => u.id)).toEqual(['u4', 'u3']);
+    expect(first.users[0]).toMatchObject({ email: 'root@example.org', role: 'admin', plan: 'free', messagesToday: 4, creditsRemaining: 30 });
+    const second = (await get(`/api/v1/admin/users?limit=2&cursor=${first.nextCursor}`, 'admin')).json();
+    expect(second.users.map((u: { id: string }) => u.id)).toEqual(['u2', 'u1']);
+    expect(second.users[1].plan).toBe('paid');
+    expect(second.nextCursor).toBeNull();
+    const found = (await get('/api/v1/admin/users?q=BEN@', 'admin')).json();
+    expect(found.users.map((u: { id: string }) => u.id)).toEqual(['u2']);
+    expect((await get('/api/v1/admin/users?cursor=bogus', 'admin')).statusCode).toBe(400);
+    expect((await get('/api/v1/admin/users?limit=abc', 'admin')).statusCode).toBe(400);
+  });
+
+  it('personas, rate limits (top IPs first) and settings (no secrets)', async () => {
+    expect((await get('/api/v1/admin/personas', 'admin')).json().personas[0]).toMatchObject({ id: 'p-anna', modality: 'cbt' });
+    const rl = (await get('/api/v1/admin/rate-limits', 'admin')).json();
+    expect(rl.top.slice(0, 2).map((c: { ip: string; count: number }) => [c.ip, c.count])).toEqual([['10.0.0.1', 42], ['10.0.0.2', 7]]);
+    const settings = await get('/api/v1/admin/settings', 'admin');
+    expect(settings.json()).toMatchObject({ tokens: { accessTokenTtlSeconds: 900 }, planConfig: { version: 3 }, features: { llm: 'offline' } });
+    expect(settings.payload.toLowerCase()).not.toMatch(/secret|password|api_?key/);
+  });
+});
