@@ -8,6 +8,7 @@ const SECONDS_PER_MINUTE = 2;
 describe('billing end to end (whole platform, real servers)', () => {
   let fx: PlatformFixture;
   let adminToken: string;
+  let originalPlans: unknown;
 
   const setFreePlan = async (change: Record<string, unknown>) => {
     const current = await fx.api('GET', '/api/v1/admin/config', adminToken);
@@ -25,8 +26,13 @@ describe('billing end to end (whole platform, real servers)', () => {
       BILLING_TIMER_POLL_MS: '100',
     });
     adminToken = await fx.login(fx.admin.email, fx.admin.password);
+    originalPlans = (await fx.api('GET', '/api/v1/admin/config', adminToken)).json.plans;
   }, 120_000);
-  afterAll(async () => fx?.stop());
+  afterAll(async () => {
+    // Plan limits live on the shared NATS: put them back for the test files that follow.
+    if (originalPlans) await fx.api('PUT', '/api/v1/admin/config', adminToken, { plans: originalPlans });
+    await fx?.stop();
+  });
 
   it('meters a session minute by minute, warns, and ends it out_of_credits', async () => {
     await setFreePlan({ monthlyCreditGrant: 3 });
@@ -90,7 +96,13 @@ describe('billing end to end (whole platform, real servers)', () => {
       next = await send('third message, after the admin raised the cap', `d3b-${i}`);
     }
     expect(next.status).toBe(200);
-    const transcript = (await fx.api('GET', `/api/v1/sessions/${session.id}/transcript`, client.accessToken)).json.transcript.messages;
-    expect(transcript.filter((m: { speaker: string }) => m.speaker === 'user')).toHaveLength(3);
+    // The transcript is a projection: give it a moment to catch up with the last message.
+    let users: unknown[] = [];
+    for (let i = 0; i < 30 && users.length < 3; i++) {
+      const t = (await fx.api('GET', `/api/v1/sessions/${session.id}/transcript`, client.accessToken)).json.transcript.messages;
+      users = t.filter((m: { speaker: string }) => m.speaker === 'user');
+      if (users.length < 3) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(users).toHaveLength(3);
   }, 120_000);
 });

@@ -46,7 +46,8 @@ describe('safety service (real NATS + FerretDB, OpenAI stub)', () => {
   let webhook: RunningProjection;
   let hookServer: Server;
   const hookCalls: { status: number; body: Record<string, unknown> }[] = [];
-  let hookFailuresLeft = 0;
+  // Planned webhook failures per session, so deliveries for other tests' alerts cannot use them up.
+  const hookFailuresLeft = new Map<string, number>();
   const clock = { now: () => new Date() };
 
   beforeAll(async () => {
@@ -82,9 +83,11 @@ describe('safety service (real NATS + FerretDB, OpenAI stub)', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        const status = hookFailuresLeft > 0 ? 500 : 204;
-        if (hookFailuresLeft > 0) hookFailuresLeft -= 1;
-        hookCalls.push({ status, body: JSON.parse(body) as Record<string, unknown> });
+        const parsed = JSON.parse(body) as Record<string, unknown>;
+        const left = hookFailuresLeft.get(String(parsed.sessionId)) ?? 0;
+        const status = left > 0 ? 500 : 204;
+        if (left > 0) hookFailuresLeft.set(String(parsed.sessionId), left - 1);
+        hookCalls.push({ status, body: parsed });
         res.writeHead(status).end();
       });
     });
@@ -281,8 +284,8 @@ describe('safety service (real NATS + FerretDB, OpenAI stub)', () => {
   });
 
   it('the webhook receives the alert without message content and is retried after a 500', async () => {
-    hookFailuresLeft = 2;
     const sessionId = newSession();
+    hookFailuresLeft.set(sessionId, 2);
     await assess(sessionId, HIGH_RISK_TEXT);
     const alert = await until(() => openAlertFor(sessionId));
     const calls = await until(() => {
