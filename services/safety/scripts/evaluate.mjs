@@ -74,8 +74,8 @@ function printReport(title, matrix, averaged) {
     const x = src.perLevel[l];
     console.log(`${short[l].padEnd(18)}${pad(x.precision.toFixed(3), 10)}${pad(x.recall.toFixed(3), 10)}${pad(x.f1.toFixed(3), 10)}${pad(m.perLevel[l].support, 10)}`);
   }
-  console.log(`\nHIGH_RISK recall:            ${src.highRecall.toFixed(3)} (${matrix.HIGH_RISK.HIGH_RISK}/${m.perLevel.HIGH_RISK.support} pooled)`);
-  console.log(`false-alarm rate (N+W→E/H):  ${src.falseAlarmRate.toFixed(3)} (${m.alarms}/${m.benignTotal} pooled)`);
+  console.log(`\nHIGH_RISK recall:            ${src.highRecall.toFixed(3)} (${matrix.HIGH_RISK.HIGH_RISK}/${m.perLevel.HIGH_RISK.support}${averaged ? ' pooled' : ''})`);
+  console.log(`false-alarm rate (N+W→E/H):  ${src.falseAlarmRate.toFixed(3)} (${m.alarms}/${m.benignTotal}${averaged ? ' pooled' : ''})`);
   console.log(`accuracy:                    ${src.accuracy.toFixed(3)}`);
 }
 

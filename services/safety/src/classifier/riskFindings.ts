@@ -235,6 +235,10 @@ const FINALITY: readonly CompiledPattern[] = [
   p('will not be back|coming back|around'),
   p('better off after|once tonight|tomorrow|today|this|I'),
   p('will not be anymore|around'),
+  // Farewell phrasings that generalise the ones above: "after I'm gone", "go and not come back", "tying up loose ends".
+  p('after|once I am gone'),
+  p('and not|never come|coming back'),
+  p('tie|tying|tied up loose ends'),
 ];
 
 const VAGUE_INTENT: readonly CompiledPattern[] = [
