@@ -12,7 +12,7 @@ import { composeUserExport } from './export';
 export interface PrivacyRouteDeps {
   auth: AuthDeps;
   upstreams: Upstreams;
-  accounts: Pick<Accounts, 'getUser' | 'eraseAccount'>;
+  accounts: Pick<Accounts, 'getUser' | 'eraseAccount' | 'recordDataExport'>;
   refreshTokens: Pick<RefreshTokens, 'revokeUser'>;
   accessTokenTtlSeconds: number;
   now?: () => Date;
@@ -41,7 +41,10 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PrivacyRouteDe
       },
     },
     async (req, reply) => {
-      const data = await composeUserExport({ accounts: deps.accounts, upstreams: deps.upstreams, now, ...(deps.redis ? { redis: deps.redis } : {}) }, req.principal!.userId);
+      const userId = req.principal!.userId;
+      const data = await composeUserExport({ accounts: deps.accounts, upstreams: deps.upstreams, now }, userId);
+      // After a successful export only: the audit service flags unusual export activity from these.
+      await deps.accounts.recordDataExport(userId, { ip: req.ip, userAgent: req.headers['user-agent'] ?? '' });
       return reply.header('content-disposition', 'attachment; filename="haven-export.json"').header('cache-control', 'no-store').send(data);
     },
   );
@@ -59,7 +62,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PrivacyRouteDe
     },
     async (req, reply) => {
       const { alreadyErased } = await eraseUser(
-        { accounts: deps.accounts, refreshTokens: deps.refreshTokens, accessTokenTtlSeconds: deps.accessTokenTtlSeconds, upstreams: deps.upstreams, now },
+        { accounts: deps.accounts, refreshTokens: deps.refreshTokens, accessTokenTtlSeconds: deps.accessTokenTtlSeconds, upstreams: deps.upstreams, now, ...(deps.redis ? { redis: deps.redis } : {}) },
         req.principal!.userId,
       );
       return reply.status(202).send({ status: 'erased', alreadyErased });

@@ -181,6 +181,11 @@ export class Accounts {
     return { alreadyErased: events.length === 0 };
   }
 
+  /** Records a data export (GET /me/export) on the user's stream, for the audit trail. */
+  async recordDataExport(userId: string, info: RequestInfo): Promise<void> {
+    await handleCommand({ store: this.deps.store, aggregateId: userId, decider: userDecider, command: { type: 'RecordDataExport', data: { userId, ip: info.ip } }, meta: this.meta(userId, info) });
+  }
+
   private async issue(user: UserView): Promise<AuthResult> {
     return {
       user,

@@ -14,6 +14,7 @@ export type IdentityEvent =
   | { type: 'TokenRefreshed'; data: { userId: string; tokenFamily: string } }
   | { type: 'RefreshTokenReused'; data: { userId: string; tokenFamily: string; ip: string } }
   | { type: 'AccessDenied'; data: { userId: string; route: string; reason: string; ip: string } }
-  | { type: 'AccountErased'; data: { userId: string } };
+  | { type: 'AccountErased'; data: { userId: string } }
+  | { type: 'DataExported'; data: { userId: string; ip: string } };
 
 export type LoginFailureReason = 'unknown_email' | 'wrong_password';

@@ -16,7 +16,8 @@ export type UserCommand =
   | { type: 'LogOut'; data: { userId: string } }
   | { type: 'RecordTokenRefresh'; data: { userId: string; tokenFamily: string } }
   | { type: 'RecordRefreshTokenReuse'; data: { userId: string; tokenFamily: string; ip: string } }
-  | { type: 'EraseAccount'; data: { userId: string } };
+  | { type: 'EraseAccount'; data: { userId: string } }
+  | { type: 'RecordDataExport'; data: { userId: string; ip: string } };
 
 export function evolveUser(state: UserState, event: IdentityEvent): UserState {
   switch (event.type) {
@@ -31,6 +32,7 @@ export function evolveUser(state: UserState, event: IdentityEvent): UserState {
     case 'TokenRefreshed':
     case 'RefreshTokenReused':
     case 'AccessDenied':
+    case 'DataExported':
       return state;
     default: {
       const never: never = event;
@@ -67,6 +69,9 @@ export function decideUser(command: UserCommand, state: UserState): IdentityEven
       if (state.status === 'erased') return [];
       if (state.status !== 'registered') throw errors.notFound('USER_NOT_FOUND', 'unknown user');
       return [{ type: 'AccountErased', data: command.data }];
+    case 'RecordDataExport':
+      if (state.status !== 'registered') throw errors.notFound('USER_NOT_FOUND', 'unknown user');
+      return [{ type: 'DataExported', data: command.data }];
     default: {
       const never: never = command;
       return never;

@@ -39,6 +39,7 @@ function updateFor(e: StoredEvent<IdentityEvent>): Record<string, unknown> {
     case 'RefreshTokenReused':
     case 'AccessDenied':
     case 'EmailReserved':
+    case 'DataExported':
       return {};
     default: {
       const never: never = ev;
