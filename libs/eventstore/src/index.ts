@@ -52,3 +52,5 @@ export { DEFAULT_DUPLICATE_WINDOW_MS, ensureStreams } from './streams';
 export { extractTraceContext, traceHeaders } from './traceContext';
 export type { VersionedApplyResult, VersionedDocument } from './versionGuard';
 export { applyVersioned } from './versionGuard';
+export type { ErasureConsumerOptions, MemoryFact } from './erasure';
+export { ErasedUsers, memoryFactCodec, startErasureConsumer } from './erasure';

@@ -77,6 +77,8 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
     upstreams,
     refreshTokens,
     accessTokenTtlSeconds: cfg.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: cfg.refreshTokenTtlSeconds,
+    users,
     hub,
     ...(cfg.publicUrl ? { publicUrl: cfg.publicUrl } : {}),
     logger,

@@ -1,6 +1,5 @@
-import { ensureStreams, EventDecodeError, startProjection, streamNameFor, type EventCodec, type EventStoreLogger, type RunningProjection, type StoredEvent } from '@haven/eventstore';
-import { memoryV1 } from '@haven/proto';
-import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { type EventStoreLogger, type RunningProjection, type StoredEvent, ErasedUsers as SharedErasedUsers, startErasureConsumer } from '@haven/eventstore';
+import type { Db } from 'mongodb';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
 import type { SafetyEvent } from './domain/events';
@@ -15,70 +14,10 @@ import { CRISIS_ALERTS_COLLECTION, SAFETY_SESSIONS_COLLECTION, type CrisisAlertD
 export const SAFETY_ERASURE_DURABLE = 'safety-erasure';
 export const SAFETY_ERASED_USERS_COLLECTION = 'safety_erased_users';
 
-/** Only what erasure needs from the MEMORY stream; other memory events pass by untouched. */
-export type MemoryFact = { type: 'UserErased'; userId: string } | { type: 'Other'; name: string };
-
-const MEMORY_PAYLOAD = 'haven.memory.v1.MemoryEvent';
-
-/** Decode-only codec: unknown or newer memory events become `Other` instead of dead letters. */
-export const memoryFactCodec: EventCodec<MemoryFact> = {
-  context: 'memory',
-  payloadType: MEMORY_PAYLOAD,
-  schemaVersion: 1,
-  typeOf: (f) => (f.type === 'UserErased' ? 'UserErased' : f.name),
-  encode() {
-    throw new Error('the erasure consumer only decodes memory events');
-  },
-  decode(payload, info) {
-    if (info.payloadType !== MEMORY_PAYLOAD) throw new EventDecodeError(`memory: payload type ${info.payloadType} is not ${MEMORY_PAYLOAD}`);
-    let wrapper: memoryV1.MemoryEvent;
-    try {
-      wrapper = memoryV1.MemoryEvent.decode(payload);
-    } catch (cause) {
-      throw new EventDecodeError(`memory: payload of ${info.type} is not a valid ${MEMORY_PAYLOAD}`, { cause });
-    }
-    if (wrapper.event?.$case === 'userErased') return { type: 'UserErased', userId: wrapper.event.userErased.userId };
-    return { type: 'Other', name: info.type.slice('memory.'.length) };
-  },
-};
-
-interface ErasedUserDoc {
-  _id: string;
-  erasedAt: Date;
-  /** Aggregates of the user seen at or after erasure: their later events may carry no user id. */
-  aggregateIds: string[];
-}
-
-/** `safety_erased_users`: who was erased, and which aggregates belonged to them. */
-export class ErasedUsers {
-  private readonly docs: Collection<ErasedUserDoc>;
-
+/** `safety_erased_users` (the shared marker of @haven/eventstore, under this service's name). */
+export class ErasedUsers extends SharedErasedUsers {
   constructor(db: Db) {
-    this.docs = db.collection<ErasedUserDoc>(SAFETY_ERASED_USERS_COLLECTION);
-  }
-
-  async ensureIndexes(): Promise<void> {
-    await this.docs.createIndex({ aggregateIds: 1 });
-  }
-
-  async mark(userId: string, erasedAt: Date, aggregateIds: readonly string[]): Promise<void> {
-    try {
-      await this.docs.updateOne({ _id: userId }, { $setOnInsert: { erasedAt } }, { upsert: true });
-    } catch (err) {
-      // A concurrent upsert of the same marker won (FerretDB): the marker exists, which is all we need.
-      if (!(err instanceof MongoServerError && err.code === 11000)) throw err;
-    }
-    for (const id of aggregateIds) await this.docs.updateOne({ _id: userId }, { $addToSet: { aggregateIds: id } });
-  }
-
-  async isErased(userId: string): Promise<boolean> {
-    return (await this.docs.countDocuments({ _id: userId }, { limit: 1 })) > 0;
-  }
-
-  /** Whether the event belongs to an erased user: by its user id when it has one, else by its aggregate. */
-  async covers(userId: string | undefined, aggregateId: string): Promise<boolean> {
-    const filter = userId === undefined ? { aggregateIds: aggregateId } : { $or: [{ _id: userId }, { aggregateIds: aggregateId }] };
-    return (await this.docs.countDocuments(filter, { limit: 1 })) > 0;
+    super(db, SAFETY_ERASED_USERS_COLLECTION);
   }
 }
 
@@ -138,29 +77,13 @@ export interface StartSafetyErasureOptions {
 
 /** Consumes memory.evt.> (durable `safety-erasure`) and erases on memory.UserErased. */
 export async function startSafetyErasure(o: StartSafetyErasureOptions): Promise<RunningProjection> {
-  await ensureMemoryStream(o.jsm);
-  const erase = safetyUserEraser(o.db, o.erased);
-  return startProjection({
+  return startErasureConsumer({
     nc: o.nc,
     js: o.js,
     jsm: o.jsm,
     name: o.name ?? SAFETY_ERASURE_DURABLE,
-    stream: streamNameFor('memory'),
-    filterSubjects: ['memory.evt.>'],
-    codec: memoryFactCodec,
-    handle: async (e) => {
-      if (e.event.type === 'UserErased') await erase(e.event.userId, e.occurredAt);
-    },
+    erase: safetyUserEraser(o.db, o.erased),
     ...(o.logger ? { logger: o.logger } : {}),
     ...(o.registry ? { registry: o.registry } : {}),
   });
-}
-
-/** The MEMORY stream is the memory service's; create it (one replica) only when this service starts first. */
-async function ensureMemoryStream(jsm: JetStreamManager): Promise<void> {
-  try {
-    await jsm.streams.info(streamNameFor('memory'));
-  } catch {
-    await ensureStreams(jsm, { contexts: ['memory'] });
-  }
 }

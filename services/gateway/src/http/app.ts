@@ -19,6 +19,9 @@ import { RedisPresence } from '../live/presence';
 import { registerSessionRoutes } from '../sessions/routes';
 import { registerMemoryRoutes } from '../memories/routes';
 import { registerOncallRoutes } from '../oncall/routes';
+import { registerAdminRoutes } from '../admin/routes';
+import type { Collection } from 'mongodb';
+import type { UserDoc } from '../identity/projections/users';
 import { registerBillingRoutes } from '../billing/routes';
 import { registerAuditRoutes } from '../admin/audit-routes';
 import { registerPrivacyRoutes } from '../privacy/routes';
@@ -39,6 +42,8 @@ export interface AppDeps {
   hub: LiveHub;
   refreshTokens: RefreshTokens;
   accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  users: Collection<UserDoc>;
   publicUrl?: string;
 }
 
@@ -97,7 +102,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerOncallRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerAuditRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerMemoryRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
-  registerPrivacyRoutes(app, { auth: deps.auth, upstreams: deps.upstreams, accounts: deps.accounts, refreshTokens: deps.refreshTokens, accessTokenTtlSeconds: deps.accessTokenTtlSeconds });
+  registerPrivacyRoutes(app, { auth: deps.auth, upstreams: deps.upstreams, accounts: deps.accounts, refreshTokens: deps.refreshTokens, accessTokenTtlSeconds: deps.accessTokenTtlSeconds, redis: deps.redis });
+  registerAdminRoutes(app, {
+    auth: deps.auth,
+    upstreams: deps.upstreams,
+    users: deps.users,
+    redis: deps.redis,
+    settings: { accessTokenTtlSeconds: deps.accessTokenTtlSeconds, refreshTokenTtlSeconds: deps.refreshTokenTtlSeconds, rateLimit: deps.rateLimit, bodyLimitBytes: deps.bodyLimitBytes },
+  });
   registerWebSocket(app, { auth: deps.auth, upstreams: deps.upstreams, hub: deps.hub, logger: deps.logger, presence: new RedisPresence(deps.redis) });
   return app;
 }
