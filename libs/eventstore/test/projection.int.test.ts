@@ -51,6 +51,7 @@ function userViewUpdate(event: IdentityEvent): UpdateFilter<UserView> {
     case 'RefreshTokenReused':
     case 'AccessDenied':
     case 'AccountErased':
+    case 'DataExported':
       return {};
     default: {
       const unreachable: never = event;
