@@ -95,7 +95,7 @@ describe('live AI sessions end to end (whole platform, real servers, LLM stub)',
     expect(session).toMatchObject({ status: 'active', phase: 'emotional_baseline', personaId: 'alex', plannedDuration: 20 });
     expect(session.websocketUrl).toMatch(/^ws:\/\/.+\/api\/v1\/ws$/);
 
-    const ws = await WsClient.connect(platform.gatewayUrl, token);
+    let ws = await WsClient.connect(platform.gatewayUrl, token);
     ws.send({ type: 'join_session', sessionId: session.id });
     expect((await ws.next((f) => f.type === 'session_joined')).session).toMatchObject({ id: session.id });
 
@@ -125,9 +125,16 @@ describe('live AI sessions end to end (whole platform, real servers, LLM stub)',
     stub.setBehaviour({ chat: { kind: 'reply', reply: () => `Back again, reply ${++replyNo}.`, delayMsPerToken: 2 } });
     await turn(ws, session.id, 'message eleven during a restart', 'm11');
 
-    // Restart the session service too; the session carries on from its events.
+    // Restart the session service too, and let the client reconnect its socket: the session carries
+    // on from its events, in the phase it had.
     await platform.services.session.restart();
+    const framesBefore = ws.frames;
+    await ws.close();
+    ws = await WsClient.connect(platform.gatewayUrl, token);
+    ws.send({ type: 'join_session', sessionId: session.id });
+    expect((await ws.next((f) => f.type === 'session_joined')).session).toMatchObject({ id: session.id, phase: 'integration', status: 'active' });
     await turn(ws, session.id, 'message twelve after the session service restarted', 'm12');
+    ws.frames.unshift(...framesBefore);
 
     // Time-based phases: ≤ 5 minutes left → closing, with a warning frame.
     await ws.next((f) => f.type === 'phase_changed' && f.phase === 'closing', 20 * SECONDS_PER_MINUTE * 1000);
