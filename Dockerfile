@@ -6,6 +6,8 @@ ARG NODE_IMAGE=node:20.20-bookworm-slim
 
 # ---- build: install everything from the lock, generate protos, compile all workspaces ----
 FROM ${NODE_IMAGE} AS build
+# npm's cache lives in a BuildKit cache mount under /tmp (never in an image layer).
+ENV npm_config_cache=/tmp/npm-cache
 WORKDIR /app
 # Manifests first: the dependency layer is reused until a package.json or the lock changes.
 COPY package.json package-lock.json ./
@@ -22,7 +24,7 @@ COPY services/memory/package.json services/memory/
 COPY services/audit/package.json services/audit/
 # `npm install --no-save` rather than `npm ci`: the lock carries only this platform's optional
 # binaries (buf, rollup), which `npm ci` rejects; --no-save installs the locked versions (ADR 0002).
-RUN --mount=type=cache,target=/root/.npm \
+RUN --mount=type=cache,target=/tmp/npm-cache \
     npm install --no-save --no-audit --no-fund --loglevel=error
 COPY tsconfig.base.json tsconfig.json ./
 COPY protos ./protos
@@ -32,6 +34,7 @@ RUN npm run build
 
 # ---- deps: production dependencies of one service and the libraries it links ----
 FROM ${NODE_IMAGE} AS deps
+ENV npm_config_cache=/tmp/npm-cache
 ARG SERVICE
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./
@@ -41,7 +44,7 @@ COPY --from=build /app/libs/eventstore/package.json libs/eventstore/
 COPY --from=build /app/services/${SERVICE}/package.json services/${SERVICE}/
 # Service manifests do not list the @haven/* libraries (workspace links), so name them here;
 # --ignore-scripts: no production dependency needs an install script.
-RUN --mount=type=cache,target=/root/.npm \
+RUN --mount=type=cache,target=/tmp/npm-cache \
     test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=<gateway|session|conversation|safety|billing|memory|audit>" >&2; exit 1; } \
  && npm install --no-save --no-audit --no-fund --loglevel=error --omit=dev --ignore-scripts \
       --include-workspace-root=false \

@@ -7,6 +7,7 @@ import { EventDecodeError } from './errors';
 import type { EventStoreLogger } from './logger';
 import { streamNameFor } from './naming';
 import { startProjection, type RunningProjection } from './projectionRunner';
+import type { StoredEvent } from './storedEvent';
 import { ensureStreams } from './streams';
 
 // GDPR erasure, the part every service shares (docs/privacy-erasure.md): listening for
@@ -78,6 +79,35 @@ export class ErasedUsers {
     const filter = userId === undefined ? { aggregateIds: aggregateId } : { $or: [{ _id: userId }, { aggregateIds: aggregateId }] };
     return (await this.docs.countDocuments(filter, { limit: 1 })) > 0;
   }
+}
+
+/** The user id an event carries in its data, if any. */
+export function userIdInData(e: { data: unknown }): string | undefined {
+  const d = e.data as { userId?: unknown } | null;
+  return d && typeof d.userId === 'string' ? d.userId : undefined;
+}
+
+/**
+ * Wraps a projection so that events of erased users are skipped (replays, late events), and undoes
+ * a write that raced with the erasure (another subject, another worker).
+ */
+export function skipErasedEvents<E>(
+  erased: ErasedUsers,
+  inner: (e: StoredEvent<E>) => Promise<void>,
+  opts: { userIdOf: (e: E) => string | undefined; undoLateWrite: (e: StoredEvent<E>) => Promise<unknown> },
+): (e: StoredEvent<E>) => Promise<void> {
+  return async (e) => {
+    const userId = opts.userIdOf(e.event);
+    if (await erased.covers(userId, e.aggregateId)) {
+      if (userId !== undefined) await erased.mark(userId, e.occurredAt, [e.aggregateId]);
+      return;
+    }
+    await inner(e);
+    if (userId !== undefined && (await erased.isErased(userId))) {
+      await erased.mark(userId, e.occurredAt, [e.aggregateId]);
+      await opts.undoLateWrite(e);
+    }
+  };
 }
 
 export interface ErasureConsumerOptions {

@@ -53,4 +53,4 @@ export { extractTraceContext, traceHeaders } from './traceContext';
 export type { VersionedApplyResult, VersionedDocument } from './versionGuard';
 export { applyVersioned } from './versionGuard';
 export type { ErasureConsumerOptions, MemoryFact } from './erasure';
-export { ErasedUsers, memoryFactCodec, startErasureConsumer } from './erasure';
+export { ErasedUsers, memoryFactCodec, skipErasedEvents, startErasureConsumer, userIdInData } from './erasure';

@@ -1,4 +1,4 @@
-import { type EventStoreLogger, type RunningProjection, type StoredEvent, ErasedUsers as SharedErasedUsers, startErasureConsumer } from '@haven/eventstore';
+import { type EventStoreLogger, type RunningProjection, type StoredEvent, ErasedUsers as SharedErasedUsers, startErasureConsumer, skipErasedEvents, userIdInData } from '@haven/eventstore';
 import type { Db } from 'mongodb';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
@@ -21,10 +21,6 @@ export class ErasedUsers extends SharedErasedUsers {
   }
 }
 
-function userIdOf(e: SafetyEvent): string | undefined {
-  return 'userId' in e.data ? e.data.userId : undefined;
-}
-
 /** Wraps the safety projection so that events of erased users are skipped (replays, late events). */
 export function skipErasedSafety(
   erased: ErasedUsers,
@@ -33,20 +29,13 @@ export function skipErasedSafety(
 ): (e: StoredEvent<SafetyEvent>) => Promise<void> {
   const alerts = db.collection<CrisisAlertDoc>(CRISIS_ALERTS_COLLECTION);
   const sessions = db.collection<SafetySessionDoc>(SAFETY_SESSIONS_COLLECTION);
-  return async (e) => {
-    const userId = userIdOf(e.event);
-    if (await erased.covers(userId, e.aggregateId)) {
-      if (userId !== undefined) await erased.mark(userId, e.occurredAt, [e.aggregateId]);
-      return;
-    }
-    await inner(e);
-    // The erasure may have run between the check and the write (another subject, another worker).
-    if (userId !== undefined && (await erased.isErased(userId))) {
-      await erased.mark(userId, e.occurredAt, [e.aggregateId]);
-      if (e.aggregateId.startsWith(ALERT_AGGREGATE_PREFIX)) await alerts.deleteOne({ _id: e.aggregateId.slice(ALERT_AGGREGATE_PREFIX.length) });
-      else await sessions.deleteOne({ _id: e.aggregateId });
-    }
-  };
+  return skipErasedEvents(erased, inner, {
+    userIdOf: userIdInData,
+    undoLateWrite: (e) =>
+      e.aggregateId.startsWith(ALERT_AGGREGATE_PREFIX)
+        ? alerts.deleteOne({ _id: e.aggregateId.slice(ALERT_AGGREGATE_PREFIX.length) })
+        : sessions.deleteOne({ _id: e.aggregateId }),
+  });
 }
 
 /** Deletes the user's crisis alerts and session safety state; idempotent. */

@@ -1,4 +1,4 @@
-import { type EventStoreLogger, type RunningProjection, type StoredEvent, ErasedUsers as SharedErasedUsers, startErasureConsumer } from '@haven/eventstore';
+import { type EventStoreLogger, type RunningProjection, type StoredEvent, ErasedUsers as SharedErasedUsers, startErasureConsumer, skipErasedEvents, userIdInData } from '@haven/eventstore';
 import type { Redis } from 'ioredis';
 import { type Collection, type Db } from 'mongodb';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
@@ -20,29 +20,13 @@ export class ErasedUsers extends SharedErasedUsers {
   }
 }
 
-function userIdOf(e: SessionEvent): string | undefined {
-  return 'userId' in e.data ? e.data.userId : undefined;
-}
-
 /** Wraps the sessions projection so that events of erased users are skipped (replays, late events). */
 export function skipErasedSessions(
   erased: ErasedUsers,
   sessions: Collection<SessionDoc>,
   inner: (e: StoredEvent<SessionEvent>) => Promise<void>,
 ): (e: StoredEvent<SessionEvent>) => Promise<void> {
-  return async (e) => {
-    const userId = userIdOf(e.event);
-    if (await erased.covers(userId, e.aggregateId)) {
-      if (userId !== undefined) await erased.mark(userId, e.occurredAt, [e.aggregateId]);
-      return;
-    }
-    await inner(e);
-    // The erasure may have run between the check and the write (another subject, another worker).
-    if (userId !== undefined && (await erased.isErased(userId))) {
-      await erased.mark(userId, e.occurredAt, [e.aggregateId]);
-      await sessions.deleteOne({ _id: e.aggregateId });
-    }
-  };
+  return skipErasedEvents(erased, inner, { userIdOf: userIdInData, undoLateWrite: (e) => sessions.deleteOne({ _id: e.aggregateId }) });
 }
 
 export interface SessionErasureDeps {
