@@ -114,8 +114,11 @@ describe('per-minute metering (real NATS, Redis, FerretDB)', () => {
       await fx.nc.flush();
       await session.start();
 
-      await eventually(async () => ended.length, (n) => n === 1, 15_000);
-      expect(ended[0]).toMatchObject({ sessionId: session.sessionId, userId, reason: 'out_of_credits' });
+      // The SESSION stream is shared with other test files running at the same time: only this
+      // session's EndSession calls count.
+      const mine = () => ended.filter((r) => r.sessionId === session.sessionId);
+      await eventually(async () => mine().length, (n) => n === 1, 15_000);
+      expect(mine()[0]).toMatchObject({ sessionId: session.sessionId, userId, reason: 'out_of_credits' });
       const account = await eventually(() => rt.accounts.load(userId), (a) => sessionMinutesDebited(a, session.sessionId) === startedMinutes(session.activeMs, minuteMs));
       expect(account.balance).toBe(3 - startedMinutes(session.activeMs, minuteMs));
       sub.unsubscribe();
