@@ -1,42 +1,22 @@
 import { conversationV1, sessionV1 } from '@haven/proto';
 
-/** Proto ⇄ public JSON (API.md) for sessions and messages; the only place enum numbers become names. */
-const STATUS: Record<number, string> = {
-  [sessionV1.SessionStatus.SESSION_STATUS_SCHEDULED]: 'scheduled',
-  [sessionV1.SessionStatus.SESSION_STATUS_ACTIVE]: 'active',
-  [sessionV1.SessionStatus.SESSION_STATUS_PAUSED]: 'paused',
-  [sessionV1.SessionStatus.SESSION_STATUS_COMPLETED]: 'completed',
-  [sessionV1.SessionStatus.SESSION_STATUS_CANCELLED]: 'cancelled',
-};
-const PHASE: Record<number, string> = {
-  [sessionV1.Phase.PHASE_EMOTIONAL_BASELINE]: 'emotional_baseline',
-  [sessionV1.Phase.PHASE_AGENDA]: 'agenda',
-  [sessionV1.Phase.PHASE_EXPLORATION]: 'exploration',
-  [sessionV1.Phase.PHASE_CHECKPOINT]: 'checkpoint',
-  [sessionV1.Phase.PHASE_INTEGRATION]: 'integration',
-  [sessionV1.Phase.PHASE_CLOSING]: 'closing',
-  [sessionV1.Phase.PHASE_ENDED]: 'ended',
-};
-const TIME_MODE: Record<number, string> = {
-  [sessionV1.TimeMode.TIME_MODE_SHORT]: 'short',
-  [sessionV1.TimeMode.TIME_MODE_STANDARD]: 'standard',
-  [sessionV1.TimeMode.TIME_MODE_EXTENDED]: 'extended',
-};
-const SPEAKER: Record<number, 'user' | 'ai' | 'system'> = {
-  [conversationV1.Speaker.SPEAKER_USER]: 'user',
-  [conversationV1.Speaker.SPEAKER_AI]: 'ai',
-  [conversationV1.Speaker.SPEAKER_SYSTEM]: 'system',
-};
+/** Proto → public JSON (API.md) for sessions and messages; enum names come from the generated *ToJSON. */
+
+/** `PHASE_EMOTIONAL_BASELINE` → `emotional_baseline`; unset or unknown values → undefined. */
+function enumName(json: string, prefix: string): string | undefined {
+  if (!json.startsWith(prefix) || json === `${prefix}UNSPECIFIED`) return undefined;
+  return json.slice(prefix.length).toLowerCase();
+}
 
 const iso = (d: Date | undefined) => (d && d.getTime() > 0 ? d.toISOString() : null);
 
 export function sessionToJson(s: sessionV1.Session) {
   return {
     id: s.id,
-    status: STATUS[s.status] ?? 'unknown',
-    phase: PHASE[s.phase] ?? null,
+    status: enumName(sessionV1.sessionStatusToJSON(s.status), 'SESSION_STATUS_') ?? 'unknown',
+    phase: enumName(sessionV1.phaseToJSON(s.phase), 'PHASE_') ?? null,
     personaId: s.personaId,
-    timeMode: TIME_MODE[s.timeMode] ?? null,
+    timeMode: enumName(sessionV1.timeModeToJSON(s.timeMode), 'TIME_MODE_') ?? null,
     plannedDuration: s.plannedDurationMinutes,
     startedAt: iso(s.startedAt),
     scheduledAt: iso(s.scheduledAt),
@@ -59,7 +39,7 @@ export function messageToJson(m: conversationV1.Message) {
   return {
     id: m.id,
     sessionId: m.sessionId,
-    speaker: SPEAKER[m.speaker] ?? 'system',
+    speaker: (enumName(conversationV1.speakerToJSON(m.speaker), 'SPEAKER_') ?? 'system') as 'user' | 'ai' | 'system',
     content: m.content,
     timestamp: iso(m.createdAt),
     ...(m.safetyLevel ? { safetyLevel: m.safetyLevel } : {}),
