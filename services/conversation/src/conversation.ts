@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, startProjection, streamNameFor, type RunningProjection } from '@haven/eventstore';
-import { createGrpcClient, type ConfigOf, type Logger, type MongoHandle, type PlatformMetrics, type ServiceHandlers } from '@haven/platform';
-import { billingV1, safetyV1, sessionV1, type conversationV1 } from '@haven/proto';
+import { createGrpcClient, DataKeyCipher, type ConfigOf, type Logger, type MongoHandle, type PlatformMetrics, type ServiceHandlers } from '@haven/platform';
+import { billingV1, memoryV1, safetyV1, sessionV1, type conversationV1 } from '@haven/proto';
 import type { Redis } from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { createPostMessage } from './application/postMessage';
@@ -12,13 +12,12 @@ import type { conversationConfig } from './config';
 import { startSessionEndedConsumer } from './consumers/sessionEnded';
 import { ErasedUsers, skipErasedTranscripts, startConversationErasure } from './erasure';
 import { conversationHandlers } from './grpc/server';
-import { identityCipher } from './infrastructure/cipher';
 import { conversationCodec } from './infrastructure/codec';
 import { natsLiveFrames } from './infrastructure/liveFrames';
 import { OfflineReplyGenerator, OpenAIReplyGenerator } from './infrastructure/llm';
 import { createConversationMetrics } from './infrastructure/metrics';
 import { redisIncognitoStore, redisReplyClaims } from './infrastructure/redisStores';
-import { billingPort, safetyPort, sessionPort } from './infrastructure/upstreams';
+import { billingPort, memoryDataKeys, memoryPort, safetyPort, sessionPort } from './infrastructure/upstreams';
 import { TRANSCRIPTS_COLLECTION, TRANSCRIPTS_DURABLE, transcriptsProjection, type TranscriptDoc } from './projections/transcripts';
 
 export type ConversationConfig = ConfigOf<typeof conversationConfig>;
@@ -70,6 +69,10 @@ export async function createConversation(deps: {
   const sessionClient = createGrpcClient(sessionV1.SessionServiceClient, 'session', cfg.sessionAddr, { metrics, defaultDeadlineMs: cfg.upstreamDeadlineMs });
   const safetyClient = createGrpcClient(safetyV1.SafetyServiceClient, 'safety', cfg.safetyAddr, { metrics, defaultDeadlineMs: cfg.upstreamDeadlineMs });
   const billingClient = createGrpcClient(billingV1.BillingServiceClient, 'billing', cfg.billingAddr, { metrics, defaultDeadlineMs: cfg.upstreamDeadlineMs });
+  const memoryClient = createGrpcClient(memoryV1.MemoryServiceClient, 'memory', cfg.memoryAddr, { metrics, defaultDeadlineMs: cfg.upstreamDeadlineMs });
+  const memory = memoryPort(memoryClient, cfg.upstreamDeadlineMs);
+  // Message content is sealed with the user's data key (crypto-shredding); erasure forgets the cached key.
+  const cipher = new DataKeyCipher(memoryDataKeys(memoryClient, cfg.upstreamDeadlineMs), { cacheTtlMs: 60_000 });
 
   const incognito = redisIncognitoStore(redis, cfg.incognitoTtlSeconds);
   // Long enough for every retry of a slow LLM; a crashed holder's claim expires after it.
@@ -81,9 +84,10 @@ export async function createConversation(deps: {
     session: sessionPort(sessionClient, cfg.upstreamDeadlineMs),
     safety: safetyPort(safetyClient, cfg.upstreamDeadlineMs),
     billing: billingPort(billingClient, cfg.upstreamDeadlineMs),
+    memory,
     replies: llm,
     live: natsLiveFrames(nc, logger),
-    cipher: identityCipher,
+    cipher,
     incognito,
     claims: redisReplyClaims(redis, claimLeaseMs, randomUUID()),
     metrics: convMetrics,
@@ -96,15 +100,15 @@ export async function createConversation(deps: {
   const transcripts = mongo.db.collection<TranscriptDoc>(TRANSCRIPTS_COLLECTION);
   const queries = createQueries({
     transcripts: { find: (id) => transcripts.findOne({ _id: id }) as Promise<TranscriptRecord | null> },
-    cipher: identityCipher,
+    cipher,
     incognito,
   });
-  const summariseSession = createSummariseSession({ store, summaries: llm, cipher: identityCipher, incognito, now: () => new Date() });
+  const summariseSession = createSummariseSession({ store, summaries: llm, cipher, incognito, memory, now: () => new Date() });
 
   const consumers: RunningProjection[] = [];
   const erased = new ErasedUsers(mongo.db);
   await erased.ensureIndexes();
-  consumers.push(await startConversationErasure({ nc, js, jsm, db: mongo.db, redis, erased, logger, registry: metrics.registry }));
+  consumers.push(await startConversationErasure({ nc, js, jsm, db: mongo.db, redis, erased, logger, registry: metrics.registry, onErased: (userId) => cipher.forget(userId) }));
   consumers.push(
     await startProjection({
       nc,
@@ -127,7 +131,7 @@ export async function createConversation(deps: {
     summariseSession,
     async stop() {
       await Promise.all(consumers.map((c) => c.stop()));
-      for (const c of [sessionClient, safetyClient, billingClient]) c.close();
+      for (const c of [sessionClient, safetyClient, billingClient, memoryClient]) c.close();
     },
   };
 }

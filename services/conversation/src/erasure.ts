@@ -32,6 +32,8 @@ export function skipErasedTranscripts(
 export interface ConversationErasureDeps {
   readonly db: Db;
   readonly redis: Redis;
+  /** Called once the user's data is gone (e.g. to drop their cached data key). */
+  readonly onErased?: (userId: string) => void;
 }
 
 /** Deletes the user's transcripts, summaries and incognito context; idempotent. */
@@ -43,6 +45,7 @@ export function conversationUserEraser(deps: ConversationErasureDeps, erased: Er
     await erased.mark(userId, erasedAt, ids);
     if (ids.length > 0) await deps.redis.del(...ids.map((id) => `haven:incognito:${id}`));
     await transcripts.deleteMany({ userId });
+    deps.onErased?.(userId);
   };
 }
 

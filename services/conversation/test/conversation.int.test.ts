@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { connectNats, ensureStreams, EventStore, type StoredEvent } from '@haven/eventstore';
 import { connectMongo, connectRedis, createGrpcClient, createLogger, createMetrics, DomainError, errors, GrpcServer, loadConfig, type GrpcClient, type MongoHandle } from '@haven/platform';
-import { billingV1, conversationV1, safetyV1, sessionV1 } from '@haven/proto';
+import { billingV1, conversationV1, memoryV1, safetyV1, sessionV1 } from '@haven/proto';
 import { startOpenAIStub, type OpenAIStub } from '@haven/testkit';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Redis } from 'ioredis';
@@ -75,6 +75,32 @@ upstream.addService(billingV1.BillingServiceService, {
     authorizeCalls.push(req);
     if (billingRefusal) return { allowed: false, refusalCode: billingRefusal, message: `refused: ${billingRefusal}`, creditsRemaining: 0 };
     return { allowed: true, refusalCode: '', message: '', creditsRemaining: 100 };
+  },
+});
+
+// The memory service's data keys, approved memories and proposals, over its real gRPC contract.
+const dataKeys = new Map<string, { keyId: string; key: Buffer } | 'erased'>();
+const approved = new Map<string, string[]>(); // `${userId}/${personaId}` → themes
+const proposeCalls: memoryV1.ProposeMemoriesRequest[] = [];
+let memoryDown = false;
+upstream.addService(memoryV1.MemoryServiceService, {
+  getDataKey: async (req) => {
+    const k = dataKeys.get(req.userId);
+    if (k === 'erased') return { keyId: '', key: Buffer.alloc(0), erased: true };
+    if (k) return { ...k, erased: false };
+    if (!req.create) throw errors.notFound('DATA_KEY_NOT_FOUND', 'no key');
+    const fresh = { keyId: `key-${req.userId}`, key: randomBytes(32) };
+    dataKeys.set(req.userId, fresh);
+    return { ...fresh, erased: false };
+  },
+  getApprovedMemories: async (req) => {
+    if (memoryDown) throw errors.unavailable('DOWN', 'memory is down');
+    const texts = approved.get(`${req.userId}/${req.personaId}`) ?? [];
+    return { memories: texts.map((text, i) => memoryV1.Memory.fromPartial({ id: `m${i}`, userId: req.userId, personaId: req.personaId, text, status: 'approved' })) };
+  },
+  proposeMemories: async (req) => {
+    proposeCalls.push(req);
+    return { memories: req.themes.map((text, i) => memoryV1.Memory.fromPartial({ id: `p${i}`, text, status: 'proposed' })), dropped: 0 };
   },
 });
 
@@ -445,7 +471,13 @@ describe('conversation with an LLM (OpenAI stub)', () => {
         kind: 'reply',
         reply: (r) =>
           r.body.response_format
-            ? JSON.stringify({ summary: 'You talked about exam stress.', keyTopics: ['exams'], emotions: ['Anxiety'], nextSteps: ['Plan one revision block'] })
+            ? JSON.stringify({
+                summary: 'You talked about exam stress.',
+                keyTopics: ['exams'],
+                emotions: ['Anxiety'],
+                nextSteps: ['Plan one revision block'],
+                memoryThemes: ['preparing calmly for exams', 'noticing anxious thoughts early'],
+              })
             : `Echo: ${r.messages.at(-1)?.content ?? ''}`,
       },
     });
@@ -466,8 +498,73 @@ describe('conversation with an LLM (OpenAI stub)', () => {
     expect(summary).toMatchObject({ sessionId, summary: 'You talked about exam stress.', keyTopics: ['exams'], nextSteps: ['Plan one revision block'], offline: false });
     expect(summary?.emotions).toContain('anxiety');
     expect(summary?.techniques).toContain('CBT');
-    const types = (await eventsOf(sessionId)).map((e) => e.event.type);
-    expect(types.filter((t) => t === 'SummaryGenerated')).toHaveLength(1);
+    const events = await eventsOf(sessionId);
+    expect(events.filter((e) => e.event.type === 'SummaryGenerated')).toHaveLength(1);
+    // Summary, topics and next steps are sealed in the event; the themes went to memory, not into events.
+    const stored = JSON.stringify(events.find((e) => e.event.type === 'SummaryGenerated'));
+    for (const plain of ['exam stress', 'exams', 'revision', 'preparing calmly']) expect(stored).not.toContain(plain);
+    expect(proposeCalls.filter((c) => c.sessionId === sessionId)).toEqual([
+      { userId, personaId: 'alex', sessionId, themes: ['preparing calmly for exams', 'noticing anxious thoughts early'] },
+    ]);
+  });
+
+  it('seals message content with the user’s data key: no plaintext in events or MongoDB; the transcript reads it back', async () => {
+    const { sessionId, userId } = newSession();
+    const marker = `MARKER-${run}-sealed`;
+    await post(inst.client, { sessionId, userId, content: `my sister ${marker} again` });
+    const t = await transcriptWith(inst.client, sessionId, userId, 2);
+    expect(t.messages.map((m) => m.content)).toEqual([`my sister ${marker} again`, `Echo: my sister ${marker} again`]);
+    const events = await eventsOf(sessionId);
+    expect(JSON.stringify(events)).not.toContain(marker);
+    const posted = events.find((e) => e.event.type === 'MessagePosted')?.event;
+    expect(posted?.type === 'MessagePosted' && posted.data).toMatchObject({ keyId: `key-${userId}`, content: expect.stringMatching(/^v1\./) });
+    const doc = await eventually(async () => {
+      const d = await mongo.db.collection('transcripts').findOne({ _id: sessionId as never });
+      return d && (d.messages as unknown[]).length === 2 ? d : undefined;
+    });
+    expect(JSON.stringify(doc)).not.toContain(marker);
+  });
+
+  it('memory block: the pair’s approved themes are in the developer prompt, another persona’s are not; a memory outage costs only the block', async () => {
+    const a = newSession();
+    approved.set(`${a.userId}/alex`, ['finding calm before work meetings']);
+    approved.set(`${a.userId}/sarah`, ['a theme for another persona']);
+    const developerPrompt = async (s: { sessionId: string; userId: string }, content: string) => {
+      const before = chatRequests().length;
+      expect(completedOf(await post(inst.client, { ...s, content })).content).toBe(`Echo: ${content}`);
+      const body = chatRequests()[before]?.body as { messages: { role: string; content: string }[] };
+      return body.messages[1]?.content ?? '';
+    };
+    const withMemory = await developerPrompt(a, 'Meetings again today');
+    expect(withMemory).toContain('Memory from earlier sessions');
+    expect(withMemory).toContain('finding calm before work meetings');
+    expect(withMemory).not.toContain('another persona');
+
+    const stranger = newSession();
+    expect(await developerPrompt(stranger, 'Hello there')).not.toContain('Memory from earlier sessions');
+
+    memoryDown = true;
+    try {
+      expect(await developerPrompt(a, 'Still here')).not.toContain('Memory from earlier sessions');
+    } finally {
+      memoryDown = false;
+    }
+  });
+
+  it('a user erased before the summary: nothing to summarise, no proposal, no error', async () => {
+    const { sessionId, userId } = newSession();
+    await post(inst.client, { sessionId, userId, content: 'Talking about sleep' });
+    await transcriptWith(inst.client, sessionId, userId, 2);
+    dataKeys.set(userId, 'erased');
+    // A fresh instance has no cached key, as after the UserErased consumer forgot it.
+    const fresh = await startInstance({ OPENAI_BASE_URL: stub.baseURL, OPENAI_API_KEY: 'test-key' });
+    try {
+      expect(await fresh.conversation.summariseSession(sessionId)).toBe('erased');
+    } finally {
+      await fresh.stop();
+    }
+    expect(proposeCalls.some((c) => c.sessionId === sessionId)).toBe(false);
+    expect((await eventsOf(sessionId)).some((e) => e.event.type === 'SummaryGenerated')).toBe(false);
   });
 
   it('incognito: no content in events or MongoDB; live context in Redis, dropped at the end', async () => {
@@ -491,6 +588,7 @@ describe('conversation with an LLM (OpenAI stub)', () => {
     expect(await redis.exists(`haven:incognito:${sessionId}`)).toBe(0);
     const summary = (await eventsOf(sessionId)).find((e) => e.event.type === 'SummaryGenerated')?.event;
     expect(JSON.stringify(summary)).not.toContain('secret');
+    expect(proposeCalls.some((c) => c.sessionId === sessionId)).toBe(false);
   });
 });
 

@@ -26,6 +26,14 @@ export interface BillingPort {
   authorize(req: { userId: string; sessionId: string; personaId: string; messageLength: number; messageId: string }): Promise<BillingDecision>;
 }
 
+/** Consented memory (the memory service): what carries over between sessions of a (user, persona) pair. */
+export interface MemoryPort {
+  /** Approved themes of the pair, oldest first; [] when there are none. */
+  approvedThemes(req: { userId: string; personaId: string }): Promise<string[]>;
+  /** Proposes themes for the client to approve, edit or reject; idempotent per (session, theme). */
+  proposeThemes(req: { userId: string; personaId: string; sessionId: string; themes: readonly string[] }): Promise<{ proposed: number; dropped: number }>;
+}
+
 export interface ReplyRequest {
   readonly prompt: CompiledPrompt;
   /** The recent turns verbatim, ending with the message being answered. */
@@ -75,8 +83,9 @@ export interface LiveFrames {
 }
 
 /**
- * Encryption seam for message content in events. Today an identity cipher (keyId ''); the privacy
- * work plugs in per-user data keys from the memory service (crypto-shredding).
+ * Encryption of message content in events and projections: per-user data keys from the memory
+ * service (crypto-shredding, @haven/platform DataKeyCipher). keyId '' marks content stored as it is
+ * (only ever empty, e.g. incognito placeholders).
  */
 export interface ContentCipher {
   encrypt(userId: string, plaintext: string): Promise<{ ciphertext: string; keyId: string }>;

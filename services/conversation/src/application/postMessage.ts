@@ -14,6 +14,7 @@ import type {
   IncognitoEntry,
   IncognitoStore,
   LiveFrames,
+  MemoryPort,
   ReplyChunk,
   ReplyClaims,
   ReplyGenerator,
@@ -60,6 +61,8 @@ export interface PostMessageDeps {
   readonly session: SessionPort;
   readonly safety: SafetyPort;
   readonly billing: BillingPort;
+  /** Approved memories for the prompt's memory block. */
+  readonly memory: Pick<MemoryPort, 'approvedThemes'>;
   readonly replies: ReplyGenerator;
   readonly live: LiveFrames;
   readonly cipher: ContentCipher;
@@ -111,6 +114,16 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export function createPostMessage(deps: PostMessageDeps) {
   const { store, cipher } = deps;
   const pollMs = deps.pollMs ?? 250;
+
+  /** A memory outage costs the memory block, not the reply: the session goes on without it. */
+  async function approvedMemories(userId: string, personaId: string): Promise<string[]> {
+    try {
+      return await deps.memory.approvedThemes({ userId, personaId });
+    } catch (err) {
+      deps.logger.warn({ err: err instanceof Error ? err.message : String(err), personaId }, 'approved memories unavailable; replying without the memory block');
+      return [];
+    }
+  }
 
   async function loadView(sessionId: string): Promise<TranscriptView> {
     return transcriptViewOf((await store.load(sessionId)).events);
@@ -333,7 +346,8 @@ export function createPostMessage(deps: PostMessageDeps) {
       }
       turns.push({ speaker: 'user', content });
       const window = buildContextWindow(turns);
-      const prompt = compilePrompt({ persona, session, ...(window.recap ? { recap: window.recap } : {}) });
+      const memories = await approvedMemories(req.userId, session.personaId);
+      const prompt = compilePrompt({ persona, session, memories, ...(window.recap ? { recap: window.recap } : {}) });
       let text = '';
       let done: Extract<ReplyChunk, { type: 'done' }> | undefined;
       for await (const chunk of deps.replies.generate({

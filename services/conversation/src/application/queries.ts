@@ -89,8 +89,12 @@ export function createQueries(deps: { transcripts: TranscriptReadModel; cipher: 
     });
     const s = doc.summary;
     if (!s) throw errors.notFound('SUMMARY_NOT_READY', 'the summary is not ready yet');
-    const summary = await deps.cipher.decrypt(userId, { ciphertext: s.summary, keyId: s.keyId });
-    return { sessionId, summary, keyTopics: s.keyTopics, emotions: s.emotions, techniques: s.techniques, nextSteps: s.nextSteps, offline: s.offline, createdAt: s.createdAt };
+    const open = (ciphertext: string) => deps.cipher.decrypt(userId, { ciphertext, keyId: s.keyId });
+    const summary = await open(s.summary);
+    // Topics and next steps may quote the client, so they are sealed like the summary itself.
+    const keyTopics = await Promise.all(s.keyTopics.map(open));
+    const nextSteps = await Promise.all(s.nextSteps.map(open));
+    return { sessionId, summary, keyTopics, emotions: s.emotions, techniques: s.techniques, nextSteps, offline: s.offline, createdAt: s.createdAt };
   }
 
   return { getTranscript, getSummary };

@@ -1,26 +1,32 @@
 import { handleCommand, type EventStorePort } from '@haven/eventstore';
+import { isContentErased } from '@haven/platform';
 import type { Turn } from '../domain/contextWindow';
 import { summaryEventId } from '../domain/messageIds';
 import { findPersona } from '../domain/personas';
 import { transcriptDecider, type ConversationEvent } from '../domain/transcript';
-import type { ContentCipher, IncognitoStore, SummaryGenerator } from './ports';
-import { transcriptViewOf } from './transcriptView';
+import type { ContentCipher, IncognitoStore, MemoryPort, SummaryGenerator } from './ports';
+import { transcriptViewOf, type TranscriptView } from './transcriptView';
 
-export type SummaryOutcome = 'recorded' | 'exists' | 'empty';
+export type SummaryOutcome = 'recorded' | 'exists' | 'empty' | 'erased';
 
 /**
- * When a session ends: summarise its transcript (LLM JSON or the offline extractive summary) and
- * record SummaryGenerated once (idempotent decider + deterministic event id). Incognito sessions
- * get a content-free summary, and their live context in Redis is dropped afterwards.
+ * When a session ends: summarise its transcript (LLM JSON or the offline extractive summary),
+ * propose the summary's memory themes to the client (consent happens in the memory service), and
+ * record SummaryGenerated once (idempotent decider + deterministic event id). The proposal comes
+ * first and is idempotent per (session, theme), so a crash between the two only repeats it.
+ * Summary text, topics and next steps are sealed with the user's data key. Incognito sessions get
+ * a content-free summary and propose nothing, and their live context in Redis is dropped
+ * afterwards. A user erased meanwhile has nothing left to summarise.
  */
 export function createSummariseSession(deps: {
   store: EventStorePort<ConversationEvent>;
   summaries: SummaryGenerator;
   cipher: ContentCipher;
   incognito: IncognitoStore;
+  memory: Pick<MemoryPort, 'proposeThemes'>;
   now: () => Date;
 }) {
-  return async function summariseSession(sessionId: string): Promise<SummaryOutcome> {
+  async function summariseSession(sessionId: string): Promise<SummaryOutcome> {
     const { events } = await deps.store.load(sessionId);
     if (events.some((e) => e.event.type === 'SummaryGenerated')) return 'exists';
     const view = transcriptViewOf(events);
@@ -28,9 +34,18 @@ export function createSummariseSession(deps: {
     if (userId === undefined || view.messages.length === 0) return 'empty';
 
     const transcript: Turn[] = [];
-    if (!view.incognito) {
-      for (const m of view.messages) transcript.push({ speaker: m.speaker, content: await deps.cipher.decrypt(userId, { ciphertext: m.content, keyId: m.keyId }) });
+    try {
+      if (!view.incognito) {
+        for (const m of view.messages) transcript.push({ speaker: m.speaker, content: await deps.cipher.decrypt(userId, { ciphertext: m.content, keyId: m.keyId }) });
+      }
+      return await summariseAndRecord(sessionId, view, userId, transcript);
+    } catch (err) {
+      if (isContentErased(err)) return 'erased';
+      throw err;
     }
+  }
+
+  async function summariseAndRecord(sessionId: string, view: TranscriptView, userId: string, transcript: Turn[]): Promise<SummaryOutcome> {
     const users = view.messages.filter((m) => m.speaker === 'user');
     const content = await deps.summaries.summarise({
       persona: findPersona(view.personaId ?? ''),
@@ -39,7 +54,14 @@ export function createSummariseSession(deps: {
       incognito: view.incognito,
       transcript,
     });
+    if (!view.incognito && view.personaId !== undefined && content.memoryThemes.length > 0) {
+      await deps.memory.proposeThemes({ userId, personaId: view.personaId, sessionId, themes: content.memoryThemes });
+    }
     const sealed = await deps.cipher.encrypt(userId, content.summary);
+    const keyTopics: string[] = [];
+    for (const t of content.keyTopics) keyTopics.push((await deps.cipher.encrypt(userId, t)).ciphertext);
+    const nextSteps: string[] = [];
+    for (const t of content.nextSteps) nextSteps.push((await deps.cipher.encrypt(userId, t)).ciphertext);
     await handleCommand({
       store: deps.store,
       aggregateId: sessionId,
@@ -50,10 +72,10 @@ export function createSummariseSession(deps: {
           sessionId,
           summary: sealed.ciphertext,
           keyId: sealed.keyId,
-          keyTopics: content.keyTopics,
+          keyTopics,
           emotions: content.emotions,
           techniques: content.techniques,
-          nextSteps: content.nextSteps,
+          nextSteps,
           offline: content.offline,
         },
       },
@@ -61,5 +83,7 @@ export function createSummariseSession(deps: {
     });
     if (view.incognito) await deps.incognito.drop(sessionId);
     return 'recorded';
-  };
+  }
+
+  return summariseSession;
 }

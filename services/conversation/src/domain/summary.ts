@@ -7,6 +7,11 @@ export interface SessionSummaryContent {
   readonly emotions: string[];
   readonly techniques: string[];
   readonly nextSteps: string[];
+  /**
+   * General, non-identifying themes worth carrying into the next session, proposed to the client
+   * for consent (memory service). Never stored in conversation events.
+   */
+  readonly memoryThemes: string[];
 }
 
 export interface SummaryInput {
@@ -81,10 +86,11 @@ export function offlineSummary(input: SummaryInput): SessionSummaryContent {
       emotions,
       techniques,
       nextSteps: ['Notice how you feel over the next day', 'Start a new session whenever you want to continue'],
+      memoryThemes: [],
     };
   }
   if (userMessages.length === 0) {
-    return { summary: `No messages were exchanged with ${who} in this session.`, keyTopics: [], emotions: [], techniques, nextSteps: [] };
+    return { summary: `No messages were exchanged with ${who} in this session.`, keyTopics: [], emotions: [], techniques, nextSteps: [], memoryThemes: [] };
   }
   const keyTopics = keyTopicsOf(userMessages);
   const topicText = keyTopics.length > 0 ? ` about ${keyTopics.slice(0, 3).join(', ')}` : '';
@@ -100,5 +106,7 @@ export function offlineSummary(input: SummaryInput): SessionSummaryContent {
     keyTopics[0] ? `Notice moments related to "${keyTopics[0]}" and how you respond` : 'Notice what lifts or lowers your mood',
     'Book a follow-up session to continue',
   ];
-  return { summary, keyTopics, emotions, techniques, nextSteps };
+  // Offline, the most frequent topics are the themes on offer; the memory service's privacy filter
+  // drops names, places and specifics, and the client decides.
+  return { summary, keyTopics, emotions, techniques, nextSteps, memoryThemes: keyTopics.slice(0, 3) };
 }

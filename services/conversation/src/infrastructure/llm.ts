@@ -135,7 +135,7 @@ export class OpenAIReplyGenerator implements ReplyGenerator, SummaryGenerator {
           {
             role: 'system',
             content:
-              'You summarise a wellbeing session for the client, in the second person, warmly and briefly. Answer with JSON only: {"summary": string (2-4 sentences), "keyTopics": string[] (max 5, short), "emotions": string[] (max 5), "nextSteps": string[] (max 3, small and concrete)}. No diagnoses.',
+              'You summarise a wellbeing session for the client, in the second person, warmly and briefly. Answer with JSON only: {"summary": string (2-4 sentences), "keyTopics": string[] (max 5, short), "emotions": string[] (max 5), "nextSteps": string[] (max 3, small and concrete), "memoryThemes": string[] (max 3: general themes worth remembering for the next session, e.g. "finding calm before work meetings"; never names, places, dates, or details of trauma or health)}. No diagnoses.',
           },
           { role: 'user', content: transcript },
         ],
@@ -155,6 +155,7 @@ export class OpenAIReplyGenerator implements ReplyGenerator, SummaryGenerator {
         emotions,
         techniques: techniquesOf(input.persona),
         nextSteps: parsed.data.nextSteps.slice(0, 3),
+        memoryThemes: parsed.data.memoryThemes.slice(0, 3),
         offline: false,
       };
     } catch (err) {
@@ -171,6 +172,7 @@ const SummaryJson = z.object({
   keyTopics: z.array(z.string()).default([]),
   emotions: z.array(z.string()).default([]),
   nextSteps: z.array(z.string()).default([]),
+  memoryThemes: z.array(z.string().max(200)).default([]),
 });
 
 /** Word-sized pieces with their leading whitespace, so the stream looks like an LLM's. */

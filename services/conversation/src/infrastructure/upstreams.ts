@@ -1,7 +1,7 @@
-import type { GrpcClient } from '@haven/platform';
-import type { billingV1 } from '@haven/proto';
+import { DomainError, type DataKeySource, type GrpcClient } from '@haven/platform';
+import type { billingV1, memoryV1 } from '@haven/proto';
 import { safetyV1, sessionV1 } from '@haven/proto';
-import type { BillingPort, SafetyPort, SessionPort } from '../application/ports';
+import type { BillingPort, MemoryPort, SafetyPort, SessionPort } from '../application/ports';
 import type { CheckpointAnswer, Phase, SafetyLevel, SafetyState, SessionView, TimeMode } from '../domain/session';
 
 const PHASES: Record<number, Phase> = {
@@ -99,6 +99,40 @@ export function billingPort(client: GrpcClient<billingV1.BillingServiceClient>, 
         messageId: req.messageId,
       }, { deadlineMs });
       return { allowed: res.allowed, refusalCode: res.refusalCode, message: res.message };
+    },
+  };
+}
+
+/** Data keys from memory.GetDataKey for the DataKeyCipher; NOT_FOUND (no key yet) → 'none'. */
+export function memoryDataKeys(client: GrpcClient<memoryV1.MemoryServiceClient>, deadlineMs: number): DataKeySource {
+  return {
+    async get(userId, { create }) {
+      try {
+        const res = await client.unary((c) => c.getDataKey, 'GetDataKey', { userId, create }, { deadlineMs });
+        if (res.erased) return { status: 'erased' };
+        return { status: 'active', keyId: res.keyId, key: Buffer.from(res.key) };
+      } catch (err) {
+        if (err instanceof DomainError && err.kind === 'NotFound') return { status: 'none' };
+        throw err;
+      }
+    },
+  };
+}
+
+export function memoryPort(client: GrpcClient<memoryV1.MemoryServiceClient>, deadlineMs: number): MemoryPort {
+  return {
+    async approvedThemes(req) {
+      const res = await client.unary((c) => c.getApprovedMemories, 'GetApprovedMemories', { userId: req.userId, personaId: req.personaId }, { deadlineMs });
+      return res.memories.map((m) => m.text);
+    },
+    async proposeThemes(req) {
+      const res = await client.unary((c) => c.proposeMemories, 'ProposeMemories', {
+        userId: req.userId,
+        personaId: req.personaId,
+        sessionId: req.sessionId,
+        themes: [...req.themes],
+      }, { deadlineMs });
+      return { proposed: res.memories.length, dropped: res.dropped };
     },
   };
 }
