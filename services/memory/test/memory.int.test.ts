@@ -111,6 +111,20 @@ describe('memory service (real NATS JetStream and FerretDB, gRPC on port 0)', ()
     expect(await approved(stranger, 'p-anna')).toEqual([]);
   });
 
+  it('proposing the same session themes again (a redelivered session end) changes nothing', async () => {
+    const user = uid('u');
+    const first = await propose(user, 'p-anna', ['evening walks', 'work stress']);
+    const walk = first.memories.find((m) => m.text === 'evening walks')!;
+    await client.unary((c) => c.decideMemory, 'DecideMemory', { userId: user, memoryId: walk.id, approve: false });
+    const again = await propose(user, 'p-anna', ['evening walks', 'work stress']);
+    expect(again.memories.map((m) => m.id).sort()).toEqual(first.memories.map((m) => m.id).sort());
+    expect(again.memories.find((m) => m.id === walk.id)?.status).toBe('rejected');
+    expect((await list(user)).map((m) => [m.text, m.status]).sort()).toEqual([
+      ['evening walks', 'rejected'],
+      ['work stress', 'proposed'],
+    ]);
+  });
+
   it('edit re-filters, refuses trauma details, and delete removes the memory', async () => {
     const user = uid('u');
     const [m] = (await propose(user, 'p-anna', ['work stress'])).memories;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { handleCommand, type EventStorePort, type StoredEvent } from '@haven/eventstore';
 import { errors } from '@haven/platform';
 import { decryptText, encryptText, DecryptionError } from '../crypto/envelope-cipher';
@@ -28,6 +29,11 @@ export interface MemoriesDeps {
 }
 
 export const MAX_THEMES_PER_PROPOSAL = 20;
+
+/** Deterministic memory id of a theme proposed from a session. */
+export function proposalId(userId: string, sessionId: string, theme: string): string {
+  return `mem-${createHash('sha256').update(`${userId}\n${sessionId}\n${theme.toLowerCase()}`).digest('hex').slice(0, 32)}`;
+}
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 function requireId(name: string, value: string, optional = false): void {
@@ -71,7 +77,8 @@ export class Memories {
     const { keyId, key } = await this.deps.keys.require(input.userId);
     const memories: MemoryView[] = [];
     for (const theme of accepted) {
-      const memoryId = this.deps.newId();
+      // From a session, the id is derived from (user, session, theme), so proposing again is a no-op.
+      const memoryId = input.sessionId === '' ? this.deps.newId() : proposalId(input.userId, input.sessionId, theme.text);
       await this.run(
         memoryId,
         {

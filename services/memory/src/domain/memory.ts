@@ -50,8 +50,11 @@ function owned(state: MemoryState, userId: string): LiveMemory {
 export function decideMemory(command: MemoryCommand, state: MemoryState): MemoryEvent[] {
   switch (command.type) {
     case 'ProposeMemory':
-      if (state.status !== 'none') throw errors.conflict('MEMORY_EXISTS', 'this memory already exists');
-      return [{ type: 'MemoryProposed', data: command.data }];
+      if (state.status === 'none') return [{ type: 'MemoryProposed', data: command.data }];
+      // The same proposal again (a redelivered session end): nothing new, and a memory the client
+      // already decided on or deleted stays as they left it.
+      if (state.userId === command.data.userId) return [];
+      throw errors.conflict('MEMORY_EXISTS', 'this memory already exists');
     case 'DecideMemory': {
       const memory = owned(state, command.data.userId);
       const wanted: MemoryStatus = command.data.approved ? 'approved' : 'rejected';
