@@ -21,6 +21,7 @@ import {
   RedisTimerQueue,
 } from './infrastructure/redis-live-state';
 import {
+  backfillOccursAt,
   ensureSessionIndexes,
   MongoSessionsReadModel,
   SESSIONS_COLLECTION,
@@ -43,6 +44,8 @@ export interface SessionServiceOptions {
   readonly timerKey?: string;
   /** Run the sessions projection in this process. Default true. */
   readonly projection?: boolean;
+  /** Durable names of the sessions projection and the erasure consumer (tests isolate themselves with their own). */
+  readonly durableNames?: { readonly projection: string; readonly erasure: string };
 }
 
 export interface SessionService {
@@ -77,17 +80,30 @@ export async function createSessionService(o: SessionServiceOptions): Promise<Se
 
   const sessions = o.db.collection<SessionDoc>(SESSIONS_COLLECTION);
   await ensureSessionIndexes(sessions);
+  const backfilled = await backfillOccursAt(sessions);
+  if (backfilled > 0) o.logger.info({ sessions: backfilled }, 'sessions: occursAt backfilled');
   let projection: RunningProjection | undefined;
   let erasure: RunningProjection | undefined;
   if (o.projection !== false) {
     const erased = new ErasedUsers(o.db);
     await erased.ensureIndexes();
-    erasure = await startSessionErasure({ nc: o.nc, js, jsm, db: o.db, redis: o.redis, erased, logger: o.logger, registry: o.registry, ...(o.timerKey ? { timerKey: o.timerKey } : {}) });
+    erasure = await startSessionErasure({
+      nc: o.nc,
+      js,
+      jsm,
+      db: o.db,
+      redis: o.redis,
+      erased,
+      logger: o.logger,
+      registry: o.registry,
+      ...(o.timerKey ? { timerKey: o.timerKey } : {}),
+      ...(o.durableNames ? { name: o.durableNames.erasure } : {}),
+    });
     projection = await startProjection({
       nc: o.nc,
       js,
       jsm,
-      name: SESSIONS_PROJECTION,
+      name: o.durableNames?.projection ?? SESSIONS_PROJECTION,
       stream: streamNameFor('session'),
       filterSubjects: ['session.evt.>'],
       codec: sessionCodec,

@@ -97,6 +97,21 @@ export interface SessionListQuery {
   readonly now: Date;
 }
 
+/** The admin sessions browser: every user's sessions, newest first; null filters match anything. */
+export interface AllSessionsQuery {
+  readonly personaId: string | null;
+  readonly userId: string | null;
+  readonly status: SessionStatus | null;
+  /** Inclusive bound on when the session takes place (its start, else its scheduled time). */
+  readonly from: Date | null;
+  /** Exclusive bound, as `from`. */
+  readonly to: Date | null;
+  /** Opaque, from a previous page's nextCursor. */
+  readonly cursor: string | null;
+  readonly limit: number;
+}
+
 export interface SessionsReadModel {
   list(query: SessionListQuery): Promise<{ sessions: SessionSummary[]; nextCursor: string | null }>;
+  listAll(query: AllSessionsQuery): Promise<{ sessions: SessionSummary[]; nextCursor: string | null }>;
 }

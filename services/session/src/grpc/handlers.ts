@@ -3,8 +3,8 @@ import { sessionV1 } from '@haven/proto';
 import type { SessionListFilter, SessionsReadModel } from '../application/ports';
 import type { SessionCommands } from '../application/session-commands';
 import { END_REASONS, type CheckpointAnswer, type EndReason } from '../domain/events';
-import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, type SessionRules } from '../domain/session';
-import { checkpointAnswerEnum } from '../infrastructure/proto-enums';
+import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, type SessionRules, type SessionStatus } from '../domain/session';
+import { checkpointAnswerEnum, statusEnum } from '../infrastructure/proto-enums';
 import { sessionToProto, summaryToProto } from './mapping';
 
 export interface SessionHandlerDeps {
@@ -83,6 +83,22 @@ function filterOf(value: sessionV1.SessionFilter): SessionListFilter {
     default:
       throw invalid('filter', `${String(value)} is not a known filter`);
   }
+}
+
+/** UNSPECIFIED = any status. */
+function statusFilterOf(value: sessionV1.SessionStatus): SessionStatus | null {
+  if (value === sessionV1.SessionStatus.SESSION_STATUS_UNSPECIFIED) return null;
+  const status = statusEnum.fromProto(value);
+  if (status === undefined) throw invalid('status', `${String(value)} is not a known status`);
+  return status;
+}
+
+/** An unset Timestamp arrives as undefined; the epoch is treated as unset too (proto3 has no null). */
+const boundOf = (d: Date | undefined): Date | null => (d === undefined || d.getTime() === 0 ? null : d);
+
+function cursorOf(value: string): string | null {
+  if (value.length > 500) throw invalid('cursor', 'is not one this service returned', 'INVALID_CURSOR');
+  return value === '' ? null : value;
 }
 
 /** SessionService over the session aggregate (commands, GetSession) and the sessions read model (ListSessions). */
@@ -168,9 +184,23 @@ export function sessionHandlers(deps: SessionHandlerDeps): ServiceHandlers<typeo
       const userId = textId(req.userId, 'user_id');
       const filter = filterOf(req.filter);
       const limit = req.limit === 0 ? DEFAULT_PAGE : Math.min(req.limit, MAX_PAGE);
-      if (req.cursor.length > 500) throw invalid('cursor', 'is not one this service returned', 'INVALID_CURSOR');
+      const cursor = cursorOf(req.cursor);
       const now = clock();
-      const page = await deps.readModel.list({ userId, filter, cursor: req.cursor === '' ? null : req.cursor, limit, now });
+      const page = await deps.readModel.list({ userId, filter, cursor, limit, now });
+      return { sessions: page.sessions.map((s) => summaryToProto(s, now, rules)), nextCursor: page.nextCursor ?? '' };
+    },
+
+    async listAllSessions(req) {
+      const personaId = req.personaId === '' ? null : personaIdOf(req.personaId);
+      const userId = req.userId === '' ? null : textId(req.userId, 'user_id');
+      const status = statusFilterOf(req.status);
+      const from = boundOf(req.from);
+      const to = boundOf(req.to);
+      if (from !== null && to !== null && from.getTime() >= to.getTime()) throw invalid('from', 'must be before to', 'INVALID_RANGE');
+      const limit = req.limit === 0 ? DEFAULT_PAGE : Math.min(req.limit, MAX_PAGE);
+      const cursor = cursorOf(req.cursor);
+      const now = clock();
+      const page = await deps.readModel.listAll({ personaId, userId, status, from, to, cursor, limit });
       return { sessions: page.sessions.map((s) => summaryToProto(s, now, rules)), nextCursor: page.nextCursor ?? '' };
     },
 

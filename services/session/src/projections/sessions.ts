@@ -1,7 +1,7 @@
 import { applyVersioned, RetryLaterError, type StoredEvent } from '@haven/eventstore';
 import { errors } from '@haven/platform';
 import type { Collection, Filter, Sort } from 'mongodb';
-import type { SessionListQuery, SessionsReadModel, SessionSummary } from '../application/ports';
+import type { AllSessionsQuery, SessionListQuery, SessionsReadModel, SessionSummary } from '../application/ports';
 import type { SessionEvent } from '../domain/events';
 import { timeModeFor } from '../domain/session';
 
@@ -9,7 +9,13 @@ export const SESSIONS_COLLECTION = 'sessions';
 export const SESSIONS_PROJECTION = 'session-sessions';
 
 /** The sessions browser (history, upcoming, active); rebuildable from the SESSION stream. */
-export type SessionDoc = Omit<SessionSummary, 'id'> & { _id: string; reminded?: boolean; lastMessageAt?: Date };
+export type SessionDoc = Omit<SessionSummary, 'id'> & {
+  _id: string;
+  reminded?: boolean;
+  lastMessageAt?: Date;
+  /** When the session takes (or took) place: its start, or its scheduled time until it starts. The admin browser's sort key. */
+  occursAt?: Date;
+};
 
 function updateFor(e: StoredEvent<SessionEvent>): Record<string, unknown> {
   const ev = e.event;
@@ -25,6 +31,7 @@ function updateFor(e: StoredEvent<SessionEvent>): Record<string, unknown> {
           plannedDuration: d.plannedDurationMinutes,
           timeMode: timeModeFor(d.plannedDurationMinutes),
           scheduledAt: d.scheduledAt,
+          occursAt: d.scheduledAt,
           reminder: d.reminder,
           startedAt: null,
           endedAt: null,
@@ -52,6 +59,7 @@ function updateFor(e: StoredEvent<SessionEvent>): Record<string, unknown> {
           plannedDuration: d.plannedDurationMinutes,
           timeMode: d.timeMode,
           startedAt: d.startedAt,
+          occursAt: d.startedAt,
           endedAt: null,
           endReason: null,
           baselineMood: d.baselineMood,
@@ -114,6 +122,26 @@ export function sessionsProjection(sessions: Collection<SessionDoc>) {
 
 export async function ensureSessionIndexes(sessions: Collection<SessionDoc>): Promise<void> {
   await sessions.createIndex({ userId: 1, status: 1 });
+  await sessions.createIndex({ occursAt: -1, _id: -1 });
+  await sessions.createIndex({ personaId: 1, occursAt: -1 });
+}
+
+/**
+ * Sets `occursAt` on documents projected before the field existed (once per document). The
+ * filter re-checks the field, so a projection write that lands in between is never overwritten.
+ */
+export async function backfillOccursAt(sessions: Collection<SessionDoc>): Promise<number> {
+  const missing = await sessions
+    .find({ occursAt: { $exists: false } } as Filter<SessionDoc>, { projection: { _id: 1, startedAt: 1, scheduledAt: 1 } })
+    .toArray();
+  let updated = 0;
+  for (const doc of missing) {
+    const at = doc.startedAt ?? doc.scheduledAt;
+    if (!at) continue;
+    const res = await sessions.updateOne({ _id: doc._id, occursAt: { $exists: false } } as Filter<SessionDoc>, { $set: { occursAt: at } });
+    updated += res.modifiedCount;
+  }
+  return updated;
 }
 
 // Keyset pagination: the cursor is the sort key and id of the last row of the previous page.
@@ -181,6 +209,33 @@ export class MongoSessionsReadModel implements SessionsReadModel {
     const last = page[page.length - 1];
     const lastAt = last?.[field];
     const nextCursor = docs.length > q.limit && last && lastAt ? encodeCursor({ at: lastAt.getTime(), id: last._id }) : null;
-    return { sessions: page.map(({ _id, ...rest }) => ({ ...rest, id: _id })), nextCursor };
+    return { sessions: page.map(toSummary), nextCursor };
   }
+
+  async listAll(q: AllSessionsQuery): Promise<{ sessions: SessionSummary[]; nextCursor: string | null }> {
+    const and: Filter<SessionDoc>[] = [];
+    if (q.personaId !== null) and.push({ personaId: q.personaId });
+    if (q.userId !== null) and.push({ userId: q.userId });
+    if (q.status !== null) and.push({ status: q.status });
+    if (q.from !== null || q.to !== null) {
+      and.push({ occursAt: { ...(q.from !== null ? { $gte: q.from } : {}), ...(q.to !== null ? { $lt: q.to } : {}) } } as Filter<SessionDoc>);
+    }
+    if (q.cursor !== null) {
+      const c = decodeCursor(q.cursor);
+      const at = new Date(c.at);
+      and.push({ $or: [{ occursAt: { $lt: at } }, { occursAt: at, _id: { $lt: c.id } }] } as Filter<SessionDoc>);
+    }
+    const filter: Filter<SessionDoc> = and.length === 0 ? {} : { $and: and };
+    const docs = await this.sessions.find(filter).sort({ occursAt: -1, _id: -1 }).limit(q.limit + 1).toArray();
+    const page = docs.slice(0, q.limit);
+    const last = page[page.length - 1];
+    const nextCursor = docs.length > q.limit && last?.occursAt ? encodeCursor({ at: last.occursAt.getTime(), id: last._id }) : null;
+    return { sessions: page.map(toSummary), nextCursor };
+  }
+}
+
+// The read model's extra fields (occursAt, reminded, lastMessageAt) stay inside the projection.
+function toSummary(doc: SessionDoc): SessionSummary {
+  const { _id, occursAt: _occursAt, reminded: _reminded, lastMessageAt: _lastMessageAt, ...rest } = doc;
+  return { ...rest, id: _id };
 }
