@@ -99,7 +99,16 @@ export async function createConversation(deps: {
 
   const transcripts = mongo.db.collection<TranscriptDoc>(TRANSCRIPTS_COLLECTION);
   const queries = createQueries({
-    transcripts: { find: (id) => transcripts.findOne({ _id: id }) as Promise<TranscriptRecord | null> },
+    transcripts: {
+      find: (id) => transcripts.findOne({ _id: id }) as Promise<TranscriptRecord | null>,
+      themes: async (ids) => {
+        // Only the summary's plain topic and emotion lists: the messages and the sealed summary text stay in the database.
+        const docs = await transcripts
+          .find({ _id: { $in: [...ids] }, summary: { $exists: true } }, { projection: { 'summary.keyTopics': 1, 'summary.emotions': 1, 'summary.createdAt': 1 } })
+          .toArray();
+        return docs.flatMap((d) => (d.summary ? [{ sessionId: d._id, keyTopics: d.summary.keyTopics, emotions: d.summary.emotions, summarisedAt: d.summary.createdAt }] : []));
+      },
+    },
     cipher,
     incognito,
   });
@@ -126,7 +135,7 @@ export async function createConversation(deps: {
   consumers.push(await startSessionEndedConsumer({ nc, js, jsm, logger, registry: metrics.registry, summarise: summariseSession }));
 
   return {
-    handlers: conversationHandlers({ postMessage, getTranscript: queries.getTranscript, getSummary: queries.getSummary }),
+    handlers: conversationHandlers({ postMessage, getTranscript: queries.getTranscript, getSummary: queries.getSummary, listSessionThemes: queries.listSessionThemes }),
     offline,
     summariseSession,
     async stop() {

@@ -24,9 +24,21 @@ export interface TranscriptRecord {
   };
 }
 
+/** A session's themes for the admin sessions browser: summary topics and emotions, no text. */
+export interface SessionThemesView {
+  sessionId: string;
+  keyTopics: string[];
+  emotions: string[];
+  summarisedAt: Date;
+}
+
 export interface TranscriptReadModel {
   find(sessionId: string): Promise<TranscriptRecord | null>;
+  /** Themes of those of the sessions that have a summary; reads no message content. */
+  themes(sessionIds: readonly string[]): Promise<SessionThemesView[]>;
 }
+
+export const MAX_THEME_SESSIONS = 100;
 
 export interface Transcript {
   sessionId: string;
@@ -97,5 +109,13 @@ export function createQueries(deps: { transcripts: TranscriptReadModel; cipher: 
     return { sessionId, summary, keyTopics, emotions: s.emotions, techniques: s.techniques, nextSteps, offline: s.offline, createdAt: s.createdAt };
   }
 
-  return { getTranscript, getSummary };
+  async function listSessionThemes(sessionIds: readonly string[]): Promise<SessionThemesView[]> {
+    if (sessionIds.length === 0 || sessionIds.length > MAX_THEME_SESSIONS) {
+      throw errors.invalidArgument('INVALID_SESSION_IDS', `session_ids must hold 1 to ${MAX_THEME_SESSIONS} ids (got ${sessionIds.length})`);
+    }
+    if (sessionIds.some((id) => id === '' || id.length > 200)) throw errors.invalidArgument('INVALID_SESSION_IDS', 'session_ids must be 1 to 200 characters each');
+    return deps.transcripts.themes([...new Set(sessionIds)]);
+  }
+
+  return { getTranscript, getSummary, listSessionThemes };
 }

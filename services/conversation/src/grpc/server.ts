@@ -1,7 +1,7 @@
 import { errors, type ServiceHandlers } from '@haven/platform';
 import { conversationV1 } from '@haven/proto';
 import type { PostFrame, PostMessageRequest } from '../application/postMessage';
-import type { SessionSummaryView, Transcript } from '../application/queries';
+import type { SessionSummaryView, SessionThemesView, Transcript } from '../application/queries';
 import { PERSONAS } from '../domain/personas';
 import { transcriptCsv } from '../export/csvExport';
 import { transcriptPdf } from '../export/pdfExport';
@@ -11,6 +11,7 @@ export interface ConversationUseCases {
   postMessage(req: PostMessageRequest, signal: AbortSignal): AsyncIterable<PostFrame>;
   getTranscript(sessionId: string, userId: string): Promise<Transcript>;
   getSummary(sessionId: string, userId: string): Promise<SessionSummaryView>;
+  listSessionThemes(sessionIds: readonly string[]): Promise<SessionThemesView[]>;
 }
 
 export function conversationHandlers(uc: ConversationUseCases): ServiceHandlers<typeof conversationV1.ConversationServiceService> {
@@ -27,6 +28,9 @@ export function conversationHandlers(uc: ConversationUseCases): ServiceHandlers<
     },
     async getSummary(req) {
       return { summary: summaryToProto(await uc.getSummary(req.sessionId, req.userId)) };
+    },
+    async listSessionThemes(req) {
+      return { sessions: await uc.listSessionThemes(req.sessionIds) };
     },
     async exportTranscript(req) {
       const format = req.format;
