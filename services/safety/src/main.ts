@@ -7,14 +7,14 @@ import type { Clock, RemoteRiskCheck } from './application/ports';
 import { createClassifier } from './classifier';
 import { safetyConfig } from './config';
 import { ErasedUsers, skipErasedSafety, startSafetyErasure } from './erasure';
-import { safetyHandlers } from './grpc/server';
+import { safetyHandlers, sessionFlagsHandlers } from './grpc/server';
 import { safetyCodec } from './infrastructure/codec';
 import { startCrisisWebhook } from './infrastructure/crisisWebhook';
 import { natsLiveFrames } from './infrastructure/liveFrames';
 import { offlineRiskClassifier } from './infrastructure/offlineClassifier';
 import { llmClassificationCheck, moderationCheck, openAiClient } from './infrastructure/openaiRecall';
 import { createSafetyMetrics } from './metrics';
-import { mongoAlertQuery, safetyProjection, safetyReadModels } from './projections/safetyReadModels';
+import { mongoAlertQuery, mongoSessionFlagsQuery, safetyProjection, safetyReadModels } from './projections/safetyReadModels';
 
 async function main(): Promise<void> {
   const host = ServiceHost.create('safety', safetyConfig);
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     host.onShutdown('crisis-webhook', () => webhook.stop());
   }
 
-  host.grpc.addService(safetyV1.SafetyServiceService, safetyHandlers({ assessment, alerts }));
+  host.grpc.addService(safetyV1.SafetyServiceService, { ...safetyHandlers({ assessment, alerts }), ...sessionFlagsHandlers(mongoSessionFlagsQuery(models)) });
   await host.start();
 }
 

@@ -2,6 +2,7 @@ import type { ServiceHandlers } from '@haven/platform';
 import { safetyV1 } from '@haven/proto';
 import type { AlertWorkflow } from '../application/alertWorkflow';
 import type { Assessment } from '../application/assessment';
+import { listSessionFlags, type SessionFlagsQuery } from '../application/sessionFlags';
 import type { CrisisAlertView } from '../domain/crisisAlert';
 import { levelToProto, stateToProto } from '../infrastructure/codec';
 
@@ -23,8 +24,8 @@ export function alertToProto(a: CrisisAlertView): safetyV1.CrisisAlert {
   };
 }
 
-/** SafetyService handlers: proto ⇄ domain at the edge, the use cases do the work. */
-export function safetyHandlers(deps: { assessment: Assessment; alerts: AlertWorkflow }): ServiceHandlers<typeof safetyV1.SafetyServiceService> {
+/** SafetyService handlers: proto ⇄ domain at the edge, the use cases do the work (ListSessionFlags: sessionFlagsHandlers). */
+export function safetyHandlers(deps: { assessment: Assessment; alerts: AlertWorkflow }): Omit<ServiceHandlers<typeof safetyV1.SafetyServiceService>, 'listSessionFlags'> {
   return {
     async assess(req, ctx) {
       const r = await deps.assessment.assess(
@@ -48,6 +49,25 @@ export function safetyHandlers(deps: { assessment: Assessment; alerts: AlertWork
     },
     async resolveAlert(req) {
       return { alert: alertToProto(await deps.alerts.resolve(req.alertId, req.staffId, req.note)) };
+    },
+  };
+}
+
+/** ListSessionFlags (admin sessions browser), over the safety read models. */
+export function sessionFlagsHandlers(flags: SessionFlagsQuery): Pick<ServiceHandlers<typeof safetyV1.SafetyServiceService>, 'listSessionFlags'> {
+  return {
+    async listSessionFlags(req) {
+      const views = await listSessionFlags(flags, req.sessionIds);
+      return {
+        sessions: views.map((f) => ({
+          sessionId: f.sessionId,
+          state: f.state === null ? safetyV1.SafetyState.SAFETY_STATE_UNSPECIFIED : stateToProto(f.state),
+          lastLevel: f.lastLevel === null ? safetyV1.RiskLevel.RISK_LEVEL_UNSPECIFIED : levelToProto(f.lastLevel),
+          alertCount: f.alertCount,
+          unresolvedAlertCount: f.unresolvedAlertCount,
+          highestAlertSeverity: f.highestAlertSeverity === null ? safetyV1.RiskLevel.RISK_LEVEL_UNSPECIFIED : levelToProto(f.highestAlertSeverity),
+        })),
+      };
     },
   };
 }

@@ -1,9 +1,10 @@
 import { applyVersioned, RetryLaterError, type StoredEvent } from '@haven/eventstore';
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import type { AlertQuery } from '../application/ports';
+import type { SessionFlagsQuery, SessionFlagsView } from '../application/sessionFlags';
 import type { AlertStatus, CrisisAlertView } from '../domain/crisisAlert';
 import { ALERT_AGGREGATE_PREFIX, type SafetyEvent } from '../domain/events';
-import type { RiskLevel, SafetyState } from '../domain/levels';
+import { higherRisk, type RiskLevel, type SafetyState } from '../domain/levels';
 
 export const CRISIS_ALERTS_COLLECTION = 'crisis_alerts';
 export const SAFETY_SESSIONS_COLLECTION = 'safety_sessions';
@@ -143,6 +144,36 @@ export function mongoAlertQuery(alerts: Collection<CrisisAlertDoc>): AlertQuery 
       // Unresolved: oldest first (the most urgent); resolved: newest first.
       const docs = await alerts.find(filter).sort({ raisedAt: status === 'resolved' ? -1 : 1 }).limit(limit).toArray();
       return docs.map(toAlertView);
+    },
+  };
+}
+
+export function mongoSessionFlagsQuery(models: SafetyReadModels): SessionFlagsQuery {
+  return {
+    async bySessions(sessionIds) {
+      const ids = [...sessionIds];
+      const [states, alerts] = await Promise.all([
+        models.sessions.find({ _id: { $in: ids } }, { projection: { _id: 1, state: 1, lastLevel: 1 } }).toArray(),
+        models.alerts.find({ sessionId: { $in: ids } }, { projection: { sessionId: 1, severity: 1, status: 1 } }).toArray(),
+      ]);
+      const flags = new Map<string, SessionFlagsView>();
+      const flagsOf = (sessionId: string): SessionFlagsView => {
+        let f = flags.get(sessionId);
+        if (!f) {
+          f = { sessionId, state: null, lastLevel: null, alertCount: 0, unresolvedAlertCount: 0, highestAlertSeverity: null };
+          flags.set(sessionId, f);
+        }
+        return f;
+      };
+      for (const s of states) Object.assign(flagsOf(s._id), { state: s.state, lastLevel: s.lastLevel ?? null });
+      for (const a of alerts) {
+        const f = flagsOf(a.sessionId);
+        f.alertCount += 1;
+        if (a.status !== 'resolved') f.unresolvedAlertCount += 1;
+        f.highestAlertSeverity = f.highestAlertSeverity === null ? a.severity : higherRisk(f.highestAlertSeverity, a.severity);
+      }
+      // In the order asked for.
+      return ids.flatMap((id) => flags.get(id) ?? []);
     },
   };
 }
