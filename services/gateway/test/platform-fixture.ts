@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startOpenAIStub, startPlatform, type OpenAIStub, type RunningPlatform } from '@haven/testkit';
+import { startOpenAIStub, startPlatform, type OpenAIStub, type ReplyFunction, type RunningPlatform } from '@haven/testkit';
 
 /** The whole platform on the harness's servers with the LLM stub, plus a small REST client. */
 export interface PlatformFixture {
@@ -14,7 +14,12 @@ export interface PlatformFixture {
   stop(): Promise<void>;
 }
 
-export async function startPlatformFixture(env: NodeJS.ProcessEnv = {}, stubReply?: () => string): Promise<PlatformFixture> {
+export interface PlatformFixtureOptions {
+  /** Every line a service writes (e.g. to search the logs for content that must not be there). */
+  onOutput?: (service: string, line: string) => void;
+}
+
+export async function startPlatformFixture(env: NodeJS.ProcessEnv = {}, stubReply?: ReplyFunction, opts: PlatformFixtureOptions = {}): Promise<PlatformFixture> {
   const stub = await startOpenAIStub({ behaviour: { chat: { kind: 'reply', ...(stubReply ? { reply: stubReply } : {}), delayMsPerToken: 1 } } });
   const admin = { email: `admin-${randomBytes(3).toString('hex')}@haven.test`, password: randomBytes(12).toString('base64url') };
   const platform = await startPlatform({
@@ -25,6 +30,7 @@ export async function startPlatformFixture(env: NodeJS.ProcessEnv = {}, stubRepl
     ports: 'free',
     env: { LOG_LEVEL: process.env.HAVEN_TEST_LOG_LEVEL ?? 'warn', OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: stub.baseURL, OPENAI_MODEL: 'stub-model', ...env },
     serviceEnv: { gateway: { SEED_ADMIN_EMAIL: admin.email, SEED_ADMIN_PASSWORD: admin.password, TRUST_PROXY: 'true' } },
+    ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
   });
   // Every fixture request comes from its own address unless told otherwise, so auth limits stay per test.
   let ipNo = 1;
