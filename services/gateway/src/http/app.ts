@@ -24,6 +24,7 @@ import type { Collection } from 'mongodb';
 import type { UserDoc } from '../identity/projections/users';
 import { registerBillingRoutes } from '../billing/routes';
 import { registerAuditRoutes } from '../admin/audit-routes';
+import { registerAdminSessionRoutes } from '../admin/sessions-routes';
 import { registerPrivacyRoutes } from '../privacy/routes';
 import type { RefreshTokens } from '../identity/infrastructure/tokens';
 import type { Upstreams } from '../upstreams';
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerBillingRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerOncallRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerAuditRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
+  registerAdminSessionRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerMemoryRoutes(app, { auth: deps.auth, upstreams: deps.upstreams });
   registerPrivacyRoutes(app, { auth: deps.auth, upstreams: deps.upstreams, accounts: deps.accounts, refreshTokens: deps.refreshTokens, accessTokenTtlSeconds: deps.accessTokenTtlSeconds, redis: deps.redis });
   registerAdminRoutes(app, {
