@@ -17,6 +17,8 @@ const registered: IdentityEvent = {
     displayName: 'Ada',
     locale: 'en',
     createdBy: '',
+    piiKeyId: '',
+    emailHash: '',
   },
 };
 

@@ -109,6 +109,8 @@ export function registered(userId: string): IdentityEvent {
       displayName: userId,
       locale: 'en',
       createdBy: '',
+      piiKeyId: '',
+      emailHash: '',
     },
   };
 }

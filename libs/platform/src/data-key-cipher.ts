@@ -21,6 +21,33 @@ export interface DataKeySource {
   get(userId: string, opts: { create: boolean }): Promise<DataKeyLookup>;
 }
 
+/** The shape of memory.GetDataKey's answer (kept structural so this lib needs no generated code). */
+export interface GetDataKeyAnswer {
+  readonly keyId: string;
+  readonly key: Uint8Array;
+  readonly erased: boolean;
+}
+
+/**
+ * A DataKeySource over the memory service's GetDataKey RPC: NOT_FOUND (no key yet) → 'none',
+ * `erased` → 'erased'. Callers pass the call itself, e.g.
+ * `(req) => memory.unary((c) => c.getDataKey, 'GetDataKey', req)`.
+ */
+export function dataKeysFromRpc(getDataKey: (req: { userId: string; create: boolean }) => Promise<GetDataKeyAnswer>): DataKeySource {
+  return {
+    async get(userId, { create }) {
+      try {
+        const res = await getDataKey({ userId, create });
+        if (res.erased) return { status: 'erased' };
+        return { status: 'active', keyId: res.keyId, key: Buffer.from(res.key) };
+      } catch (err) {
+        if (err instanceof DomainError && err.kind === 'NotFound') return { status: 'none' };
+        throw err;
+      }
+    },
+  };
+}
+
 export interface SealedContent {
   readonly ciphertext: string;
   /** '' = stored as it is (content that is empty by design, e.g. incognito placeholders). */

@@ -17,5 +17,5 @@ export { connectMongo, connectRedis } from './stores';
 export type { MongoHandle } from './stores';
 export { ServiceHost, commonSettings, natsSettings, mongoSettings, redisSettings } from './service-host';
 export type { CommonConfig } from './service-host';
-export { DataKeyCipher, isContentErased } from './data-key-cipher';
-export type { DataKeyCipherOptions, DataKeyLookup, DataKeySource, SealedContent } from './data-key-cipher';
+export { DataKeyCipher, dataKeysFromRpc, isContentErased } from './data-key-cipher';
+export type { DataKeyCipherOptions, DataKeyLookup, DataKeySource, GetDataKeyAnswer, SealedContent } from './data-key-cipher';

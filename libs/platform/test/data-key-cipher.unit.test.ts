@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DataKeyCipher, isContentErased, type DataKeyLookup, type DataKeySource } from '../src';
+import { DataKeyCipher, dataKeysFromRpc, errors, isContentErased, type DataKeyLookup, type DataKeySource } from '../src';
 
 /** A key source over a map, counting lookups; `erase` deletes a user's key as the memory service does. */
 function keySource() {
@@ -79,5 +79,21 @@ describe('DataKeyCipher', () => {
   it("keyId '' passes content through (content that is empty by design)", async () => {
     const cipher = new DataKeyCipher(keySource().source);
     expect(await cipher.decrypt('u1', { ciphertext: '', keyId: '' })).toBe('');
+  });
+});
+
+describe('dataKeysFromRpc (memory.GetDataKey)', () => {
+  it('maps an active key, an erased user and NOT_FOUND; other failures propagate', async () => {
+    const key = randomBytes(32);
+    const source = dataKeysFromRpc(async ({ userId, create }) => {
+      if (userId === 'gone') return { keyId: '', key: new Uint8Array(), erased: true };
+      if (userId === 'new' && !create) throw errors.notFound('DATA_KEY_NOT_FOUND', 'no key yet');
+      if (userId === 'down') throw errors.unavailable('UNAVAILABLE', 'memory is down');
+      return { keyId: `k-${userId}`, key, erased: false };
+    });
+    expect(await source.get('u1', { create: true })).toEqual({ status: 'active', keyId: 'k-u1', key });
+    expect(await source.get('gone', { create: true })).toEqual({ status: 'erased' });
+    expect(await source.get('new', { create: false })).toEqual({ status: 'none' });
+    await expect(source.get('down', { create: true })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
 });

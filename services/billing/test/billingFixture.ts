@@ -75,7 +75,7 @@ export async function billingFixture(): Promise<Fixture> {
     },
     async registerUser(userId) {
       await identity.append(userId, { version: 0, sequence: 0 }, [
-        { type: 'UserRegistered', data: { userId, email: `${userId}@example.org`, passwordHash: 'x', role: identityV1.Role.ROLE_CLIENT, displayName: '', locale: 'en', createdBy: '' } },
+        { type: 'UserRegistered', data: { userId, email: `${userId}@example.org`, passwordHash: 'x', role: identityV1.Role.ROLE_CLIENT, displayName: '', locale: 'en', createdBy: '', piiKeyId: '', emailHash: '' } },
       ], { actor: userId, now: new Date() });
     },
     async close() {

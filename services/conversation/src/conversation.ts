@@ -102,11 +102,11 @@ export async function createConversation(deps: {
     transcripts: {
       find: (id) => transcripts.findOne({ _id: id }) as Promise<TranscriptRecord | null>,
       themes: async (ids) => {
-        // Only the summary's plain topic and emotion lists: the messages and the sealed summary text stay in the database.
+        // Only the summary's topic and emotion lists: the messages and the sealed summary text stay in the database.
         const docs = await transcripts
-          .find({ _id: { $in: [...ids] }, summary: { $exists: true } }, { projection: { 'summary.keyTopics': 1, 'summary.emotions': 1, 'summary.createdAt': 1 } })
+          .find({ _id: { $in: [...ids] }, summary: { $exists: true } }, { projection: { userId: 1, 'summary.keyTopics': 1, 'summary.emotions': 1, 'summary.createdAt': 1, 'summary.keyId': 1 } })
           .toArray();
-        return docs.flatMap((d) => (d.summary ? [{ sessionId: d._id, keyTopics: d.summary.keyTopics, emotions: d.summary.emotions, summarisedAt: d.summary.createdAt }] : []));
+        return docs.flatMap((d) => (d.summary && d.userId ? [{ sessionId: d._id, userId: d.userId, keyId: d.summary.keyId, keyTopics: d.summary.keyTopics, emotions: d.summary.emotions, summarisedAt: d.summary.createdAt }] : []));
       },
     },
     cipher,

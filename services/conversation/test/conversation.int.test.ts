@@ -503,6 +503,10 @@ describe('conversation with an LLM (OpenAI stub)', () => {
     // Summary, topics and next steps are sealed in the event; the themes went to memory, not into events.
     const stored = JSON.stringify(events.find((e) => e.event.type === 'SummaryGenerated'));
     for (const plain of ['exam stress', 'exams', 'revision', 'preparing calmly']) expect(stored).not.toContain(plain);
+    // The admin browser's themes come back opened (topics only, never the summary text).
+    const themes = await inst.client.unary((c) => c.listSessionThemes, 'ListSessionThemes', { sessionIds: [sessionId, 'no-such-session'] });
+    expect(themes.sessions).toEqual([expect.objectContaining({ sessionId, keyTopics: ['exams'], emotions: expect.arrayContaining(['anxiety']) })]);
+    expect(JSON.stringify(themes)).not.toContain('exam stress');
     expect(proposeCalls.filter((c) => c.sessionId === sessionId)).toEqual([
       { userId, personaId: 'alex', sessionId, themes: ['preparing calmly for exams', 'noticing anxious thoughts early'] },
     ]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventStore, startProjection } from '@haven/eventstore';
-import { checkHealth, type ConfigOf, type Logger, type MongoHandle, type PlatformMetrics } from '@haven/platform';
+import { checkHealth, DataKeyCipher, dataKeysFromRpc, type ConfigOf, type Logger, type MongoHandle, type PlatformMetrics } from '@haven/platform';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { NatsConnection } from 'nats';
@@ -36,8 +36,20 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
   const store = new EventStore<IdentityEvent>({ js: nc.jetstream(), jsm, context: 'identity', codec: identityCodec, logger, metrics: metrics.registry });
   const accessTokens = new AccessTokens(cfg.jwtSecret, cfg.accessTokenTtlSeconds);
   const refreshTokens = new RefreshTokens(redis, cfg.refreshTokenTtlSeconds);
+  const addresses = {
+    session: cfg.sessionAddr,
+    conversation: cfg.conversationAddr,
+    safety: cfg.safetyAddr,
+    billing: cfg.billingAddr,
+    memory: cfg.memoryAddr,
+    audit: cfg.auditAddr,
+  };
+  const upstreams = createUpstreams(addresses, metrics);
+  // Account PII is sealed with the user's data key from the memory service (crypto-shredding).
+  const pii = new DataKeyCipher(dataKeysFromRpc((req) => upstreams.memory.unary((c) => c.getDataKey, 'GetDataKey', req)), { cacheTtlMs: 60_000 });
   const accounts = new Accounts({
     store,
+    pii,
     passwords: new ScryptPasswordHasher(),
     tokens: {
       issueAccess: (userId, role, now, locale) => accessTokens.issue(userId, role, now, locale),
@@ -63,15 +75,6 @@ export async function createGateway({ cfg, nc, mongo, redis, logger, metrics }: 
     registry: metrics.registry,
   });
 
-  const addresses = {
-    session: cfg.sessionAddr,
-    conversation: cfg.conversationAddr,
-    safety: cfg.safetyAddr,
-    billing: cfg.billingAddr,
-    memory: cfg.memoryAddr,
-    audit: cfg.auditAddr,
-  };
-  const upstreams = createUpstreams(addresses, metrics);
   const hub = new LiveHub(nc, logger);
   const app = await buildApp({
     upstreams,

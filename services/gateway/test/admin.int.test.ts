@@ -12,6 +12,8 @@ import type { Role } from '../src/identity/domain/events';
 import { AccessTokens } from '../src/identity/infrastructure/tokens';
 import type { UserDoc } from '../src/identity/projections/users';
 import { createUpstreams, type Upstreams } from '../src/upstreams';
+import { emailHash } from '../src/identity/application/accounts';
+import { dataKeyFake } from './data-key-fake';
 
 const run = Math.random().toString(36).slice(2, 8);
 
@@ -19,6 +21,7 @@ describe('gateway admin routes (real Redis and FerretDB, fake session/billing/co
   let app: FastifyInstance;
   let redis: Redis;
   let users: Collection<UserDoc>;
+  const keys = dataKeyFake();
   let closeMongo: () => Promise<void>;
   let grpc: GrpcServer;
   let upstreams: Upstreams;
@@ -45,16 +48,21 @@ describe('gateway admin routes (real Redis and FerretDB, fake session/billing/co
     closeMongo = () => mongo.close();
     users = mongo.db.collection<UserDoc>('users');
     const day = new Date();
-    const user = (id: string, role: Role, email: string, createdAt: Date, erased = false): UserDoc => ({
-      _id: id, email, role, displayName: id, locale: 'en', createdAt, createdBy: 'self', failedLogins: 0, version: 1, ...(erased ? { erasedAt: day } : {}),
-    });
-    await users.insertMany([
+    // As the identity projection holds them: e-mail and name sealed with each user's data key.
+    const user = async (id: string, role: Role, email: string, createdAt: Date, erased = false): Promise<UserDoc> => {
+      const sealedEmail = await keys.cipher.encrypt(id, email);
+      return {
+        _id: id, email: sealedEmail.ciphertext, role, displayName: (await keys.cipher.encrypt(id, `name of ${id}`)).ciphertext, piiKeyId: sealedEmail.keyId, emailHash: emailHash(email),
+        locale: 'en', createdAt, createdBy: 'self', failedLogins: 0, version: 1, ...(erased ? { erasedAt: day } : {}),
+      };
+    };
+    await users.insertMany(await Promise.all([
       user('u1', 'client', 'ana@example.org', new Date(day.getTime() - 3000)),
       user('u2', 'client', 'ben@example.org', new Date(day.getTime() - 2000)),
       user('u3', 'therapist', 'tess@example.org', new Date(day.getTime() - 1000)),
       user('u4', 'admin', 'root@example.org', new Date(day.getTime() - 500)),
-      user('u5', 'client', '', new Date(day.getTime() - 100), true),
-    ]);
+      user('u5', 'client', 'gone@example.org', new Date(day.getTime() - 100), true),
+    ]));
     await redis.set(`${rlPrefix}10.0.0.1`, '42', 'PX', 60_000);
     await redis.set(`${rlPrefix}10.0.0.2`, '7', 'PX', 60_000);
 
@@ -113,6 +121,7 @@ describe('gateway admin routes (real Redis and FerretDB, fake session/billing/co
       auth: { accessTokens, isRevoked: async () => false, onAccessDenied: async () => undefined },
       upstreams,
       users,
+      pii: keys.cipher,
       redis,
       rateLimitPrefix: rlPrefix,
       settings: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 3600, rateLimit: { max: 600, timeWindowMs: 60_000, authMax: 20, authTimeWindowMs: 900_000 }, bodyLimitBytes: 65_536, llmOnline: false },
@@ -156,13 +165,16 @@ describe('gateway admin routes (real Redis and FerretDB, fake session/billing/co
   it('users: newest first, paged with a cursor, searchable, with plan and messages today', async () => {
     const first = (await get('/api/v1/admin/users?limit=2', 'admin')).json();
     expect(first.users.map((u: { id: string }) => u.id)).toEqual(['u4', 'u3']);
-    expect(first.users[0]).toMatchObject({ email: 'root@example.org', role: 'admin', plan: 'free', messagesToday: 4, creditsRemaining: 30 });
+    expect(first.users[0]).toMatchObject({ email: 'root@example.org', displayName: 'name of u4', role: 'admin', plan: 'free', messagesToday: 4, creditsRemaining: 30 });
     const second = (await get(`/api/v1/admin/users?limit=2&cursor=${first.nextCursor}`, 'admin')).json();
     expect(second.users.map((u: { id: string }) => u.id)).toEqual(['u2', 'u1']);
     expect(second.users[1].plan).toBe('paid');
     expect(second.nextCursor).toBeNull();
-    const found = (await get('/api/v1/admin/users?q=BEN@', 'admin')).json();
+    // Search is exact (addresses are sealed): a whole address, any case, or a user id.
+    const found = (await get('/api/v1/admin/users?q=BEN@example.org', 'admin')).json();
     expect(found.users.map((u: { id: string }) => u.id)).toEqual(['u2']);
+    expect((await get('/api/v1/admin/users?q=ben@', 'admin')).json().users).toEqual([]);
+    expect((await get('/api/v1/admin/users?q=u3', 'admin')).json().users.map((u: { email: string }) => u.email)).toEqual(['tess@example.org']);
     expect((await get('/api/v1/admin/users?cursor=bogus', 'admin')).statusCode).toBe(400);
     expect((await get('/api/v1/admin/users?limit=abc', 'admin')).statusCode).toBe(400);
   });

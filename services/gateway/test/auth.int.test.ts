@@ -1,12 +1,13 @@
 import { connectNats, ensureStreams } from '@haven/eventstore';
-import { connectMongo, connectRedis, createLogger, createMetrics, loadConfig } from '@haven/platform';
+import { connectMongo, connectRedis, createLogger, createMetrics, GrpcServer, loadConfig } from '@haven/platform';
 import type { Redis } from 'ioredis';
 import { consumerOpts, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayConfig } from '../src/config';
 import { createGateway, type Gateway } from '../src/gateway';
 import { identityCodec } from '../src/identity/infrastructure/codec';
-import { eventsV1 } from '@haven/proto';
+import { eventsV1, memoryV1 } from '@haven/proto';
+import { dataKeyFake } from './data-key-fake';
 
 const run = Math.random().toString(36).slice(2, 8);
 const email = (name: string) => `${name}-${run}@example.org`;
@@ -19,10 +20,16 @@ describe('gateway accounts (real NATS, Redis, FerretDB)', () => {
   let nc: NatsConnection;
   let redis: Redis;
   let closeMongo: () => Promise<void>;
+  let memory: GrpcServer;
+  const keys = dataKeyFake();
 
   beforeAll(async () => {
-    const cfg = loadConfig('gateway', gatewayConfig, { ...process.env, MONGO_DB: `gw_${run}`, LOG_LEVEL: 'silent' });
     const logger = createLogger('gateway-test', 'silent');
+    // The memory service's data keys (account PII is sealed with them), over the real gRPC API.
+    memory = new GrpcServer({ service: 'memory-fake', logger, metrics: createMetrics('memory-fake') });
+    memory.addService(memoryV1.MemoryServiceService, { getDataKey: keys.getDataKey });
+    const memoryPort = await memory.start(0, '127.0.0.1');
+    const cfg = loadConfig('gateway', gatewayConfig, { ...process.env, MONGO_DB: `gw_${run}`, LOG_LEVEL: 'silent', MEMORY_GRPC_ADDR: `127.0.0.1:${memoryPort}` });
     nc = await connectNats(cfg.natsUrl, 'gateway-test');
     await ensureStreams(await nc.jetstreamManager(), { contexts: ['identity'] });
     const mongo = await connectMongo(cfg.mongoUrl, cfg.mongoDb, logger);
@@ -33,6 +40,7 @@ describe('gateway accounts (real NATS, Redis, FerretDB)', () => {
   });
   afterAll(async () => {
     await gw?.stop();
+    await memory?.shutdown(500).catch(() => undefined);
     await nc?.drain();
     redis?.disconnect();
     await closeMongo?.();
@@ -192,8 +200,26 @@ describe('gateway accounts (real NATS, Redis, FerretDB)', () => {
       doc = await users.findOne({ _id: reg.user.id } as never);
       if (!doc) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(doc).toMatchObject({ email: email('gus'), role: 'client', version: 1 });
+    expect(doc).toMatchObject({ role: 'client', version: 1, piiKeyId: `key-${reg.user.id}` });
     expect(JSON.stringify(doc)).not.toContain('scrypt');
+    // E-mail and name are sealed with the user's data key, in the read model and in the events.
+    expect(JSON.stringify(doc)).not.toContain(`gus-${run}`);
+    const registered = await identityEvents((type, data) => type === 'UserRegistered' && data.userId === reg.user.id);
+    expect(registered).toHaveLength(1);
+    expect(JSON.stringify(registered)).not.toContain(`gus-${run}`);
+    expect(registered[0]?.data).toMatchObject({ piiKeyId: `key-${reg.user.id}`, email: expect.stringMatching(/^v1\./), displayName: expect.stringMatching(/^v1\./) });
+    // /me opens them again; once the key is gone (erasure) nothing can.
+    const me = await get('/api/v1/me', reg.accessToken);
+    expect(me.json()).toMatchObject({ email: email('gus'), displayName: `gus-${run}` });
+    keys.erase(reg.user.id);
+  });
+
+  it('refuses to create an account with a clear error when the data-key service is unreachable (never stores PII unsealed)', async () => {
+    await memory.shutdown(500);
+    const r = await post('/api/v1/auth/register', { email: email('kim'), password: 'no keys right now' });
+    expect(r.statusCode).toBeGreaterThanOrEqual(500);
+    expect(r.json().error.code).toBeTypeOf('string');
+    expect(await identityEvents((type, data) => type === 'UserRegistered' && JSON.stringify(data).includes(`kim-${run}`))).toEqual([]);
   });
 
   it('serves the OpenAPI document', async () => {

@@ -1,4 +1,4 @@
-import { errors } from '@haven/platform';
+import { errors, isContentErased } from '@haven/platform';
 import { findPersona } from '../domain/personas';
 import type { ChatMessage } from './postMessage';
 import type { ContentCipher, IncognitoStore } from './ports';
@@ -34,8 +34,8 @@ export interface SessionThemesView {
 
 export interface TranscriptReadModel {
   find(sessionId: string): Promise<TranscriptRecord | null>;
-  /** Themes of those of the sessions that have a summary; reads no message content. */
-  themes(sessionIds: readonly string[]): Promise<SessionThemesView[]>;
+  /** Themes of those of the sessions that have a summary (topics still sealed); reads no message content. */
+  themes(sessionIds: readonly string[]): Promise<(SessionThemesView & { userId: string; keyId: string })[]>;
 }
 
 export const MAX_THEME_SESSIONS = 100;
@@ -114,7 +114,17 @@ export function createQueries(deps: { transcripts: TranscriptReadModel; cipher: 
       throw errors.invalidArgument('INVALID_SESSION_IDS', `session_ids must hold 1 to ${MAX_THEME_SESSIONS} ids (got ${sessionIds.length})`);
     }
     if (sessionIds.some((id) => id === '' || id.length > 200)) throw errors.invalidArgument('INVALID_SESSION_IDS', 'session_ids must be 1 to 200 characters each');
-    return deps.transcripts.themes([...new Set(sessionIds)]);
+    const sealed = await deps.transcripts.themes([...new Set(sessionIds)]);
+    return Promise.all(
+      sealed.map(async ({ userId, keyId, ...row }) => ({
+        ...row,
+        // Topics are sealed with the owner's key; an erased owner's topics are gone, not an error.
+        keyTopics: await Promise.all(row.keyTopics.map((ciphertext) => deps.cipher.decrypt(userId, { ciphertext, keyId }))).catch((err: unknown) => {
+          if (isContentErased(err)) return [];
+          throw err;
+        }),
+      })),
+    );
   }
 
   return { getTranscript, getSummary, listSessionThemes };

@@ -1,4 +1,4 @@
-import { DomainError, type DataKeySource, type GrpcClient } from '@haven/platform';
+import { dataKeysFromRpc, type DataKeySource, type GrpcClient } from '@haven/platform';
 import type { billingV1, memoryV1 } from '@haven/proto';
 import { safetyV1, sessionV1 } from '@haven/proto';
 import type { BillingPort, MemoryPort, SafetyPort, SessionPort } from '../application/ports';
@@ -103,20 +103,9 @@ export function billingPort(client: GrpcClient<billingV1.BillingServiceClient>, 
   };
 }
 
-/** Data keys from memory.GetDataKey for the DataKeyCipher; NOT_FOUND (no key yet) → 'none'. */
+/** Data keys from memory.GetDataKey for the DataKeyCipher. */
 export function memoryDataKeys(client: GrpcClient<memoryV1.MemoryServiceClient>, deadlineMs: number): DataKeySource {
-  return {
-    async get(userId, { create }) {
-      try {
-        const res = await client.unary((c) => c.getDataKey, 'GetDataKey', { userId, create }, { deadlineMs });
-        if (res.erased) return { status: 'erased' };
-        return { status: 'active', keyId: res.keyId, key: Buffer.from(res.key) };
-      } catch (err) {
-        if (err instanceof DomainError && err.kind === 'NotFound') return { status: 'none' };
-        throw err;
-      }
-    },
-  };
+  return dataKeysFromRpc((req) => client.unary((c) => c.getDataKey, 'GetDataKey', req, { deadlineMs }));
 }
 
 export function memoryPort(client: GrpcClient<memoryV1.MemoryServiceClient>, deadlineMs: number): MemoryPort {

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Collection, Filter } from 'mongodb';
 import { authenticate, type AuthDeps } from '../http/auth';
 import { ErrorResponse } from '../http/schemas';
+import { emailHash, type PiiCipher } from '../identity/application/accounts';
 import type { UserDoc } from '../identity/projections/users';
 import type { Upstreams } from '../upstreams';
 
@@ -33,6 +34,8 @@ export interface AdminRouteDeps {
   auth: AuthDeps;
   upstreams: Pick<Upstreams, 'billing' | 'conversation' | 'safety'>;
   users: Collection<UserDoc>;
+  /** Opens the sealed e-mail and display name of the users projection (the owner's data key). */
+  pii: Pick<PiiCipher, 'decrypt'>;
   redis: Redis;
   settings: AdminSettings;
   /** Rate-limit key prefix of @fastify/rate-limit (app.ts nameSpace). */
@@ -59,7 +62,6 @@ function decodeCursor(raw: string): { at: Date; id: string } | undefined {
   return undefined;
 }
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Admin-only console routes (API.md "Admin"): overview, users, personas, rate limits, settings.
@@ -95,13 +97,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
 
   app.get<{ Querystring: Static<typeof UsersQuery> }>(
     '/api/v1/admin/users',
-    { preHandler, schema: { tags, security, summary: 'Accounts, newest first, with plan and messages today', querystring: UsersQuery, response: { 400: err, 401: err, 403: err } } },
+    { preHandler, schema: { tags, security, summary: 'Accounts, newest first, with plan and messages today; q = a whole e-mail address or a user id', querystring: UsersQuery, response: { 400: err, 401: err, 403: err } } },
     async (req, reply) => {
       const limit = Math.max(1, Math.min(100, Number(req.query.limit ?? 25) || 25));
       const and: Filter<UserDoc>[] = [{ erasedAt: { $exists: false } } as Filter<UserDoc>];
       if (req.query.q) {
-        const re = new RegExp(escapeRegex(req.query.q), 'i');
-        and.push({ $or: [{ email: re }, { displayName: re }, { _id: req.query.q }] } as Filter<UserDoc>);
+        // Addresses are sealed per user, so the search is exact: a whole e-mail address (by its
+        // hash) or a user id.
+        and.push({ $or: [{ emailHash: emailHash(req.query.q) }, { _id: req.query.q }] } as Filter<UserDoc>);
       }
       if (req.query.cursor) {
         const c = decodeCursor(req.query.cursor);
@@ -114,11 +117,13 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         page.map(async (u) => {
           // A billing outage must not hide the user list: plan fields are null then.
           const balance = await billing.unary((c) => c.getBalance, 'GetBalance', { userId: u._id }).catch(() => undefined);
+          // A user whose key is gone (erased meanwhile) shows no address rather than failing the page.
+          const open = (sealed: string) => deps.pii.decrypt(u._id, { ciphertext: sealed, keyId: u.piiKeyId ?? '' }).catch(() => null);
           return {
             id: u._id,
-            email: u.email,
+            email: await open(u.email),
             role: u.role,
-            displayName: u.displayName,
+            displayName: await open(u.displayName),
             createdAt: iso(u.createdAt),
             lastLoginAt: iso(u.lastLoginAt),
             plan: balance ? planName(balance.plan) : null,

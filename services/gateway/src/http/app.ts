@@ -109,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     auth: deps.auth,
     upstreams: deps.upstreams,
     users: deps.users,
+    pii: deps.accounts.pii,
     redis: deps.redis,
     settings: { accessTokenTtlSeconds: deps.accessTokenTtlSeconds, refreshTokenTtlSeconds: deps.refreshTokenTtlSeconds, rateLimit: deps.rateLimit, bodyLimitBytes: deps.bodyLimitBytes },
   });

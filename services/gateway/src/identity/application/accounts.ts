@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { handleCommand, type EventStorePort } from '@haven/eventstore';
-import { errors } from '@haven/platform';
+import { errors, type SealedContent } from '@haven/platform';
 import { emailClaimDecider } from '../domain/email-claim';
 import type { IdentityEvent, Role } from '../domain/events';
 import { userDecider, type UserState } from '../domain/user';
@@ -18,8 +18,17 @@ export interface TokenIssuer {
   revokeUser(userId: string, now: Date): Promise<void>;
 }
 
+/** Seals account PII with the user's data key (memory.GetDataKey via DataKeyCipher): crypto-shredding. */
+export interface PiiCipher {
+  encrypt(userId: string, plaintext: string): Promise<SealedContent>;
+  decrypt(userId: string, sealed: SealedContent): Promise<string>;
+  /** Drops a cached key once the user is erased. */
+  forget?(userId: string): void;
+}
+
 export interface AccountsDeps {
   store: EventStorePort<IdentityEvent>;
+  pii: PiiCipher;
   passwords: PasswordHasher;
   tokens: TokenIssuer;
   newId: () => string;
@@ -59,14 +68,21 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 export const emailHash = (email: string) => createHash('sha256').update(normaliseEmail(email)).digest('hex');
 const claimId = (email: string) => `email-${emailHash(email)}`;
 
-function view(state: UserState): UserView {
-  if (state.status !== 'registered') throw errors.notFound('USER_NOT_FOUND', 'unknown user');
-  return { id: state.userId, email: state.email, role: state.role, displayName: state.displayName, locale: state.locale };
-}
 
 /** Account use cases: load → decide → append through the event store, tokens at the edge. */
 export class Accounts {
   constructor(private readonly deps: AccountsDeps) {}
+
+  /** The cipher of account PII, for read models that hold it sealed (admin user list). */
+  get pii(): PiiCipher {
+    return this.deps.pii;
+  }
+
+  private async view(state: UserState): Promise<UserView> {
+    if (state.status !== 'registered') throw errors.notFound('USER_NOT_FOUND', 'unknown user');
+    const open = (ciphertext: string) => this.deps.pii.decrypt(state.userId, { ciphertext, keyId: state.piiKeyId });
+    return { id: state.userId, email: await open(state.email), role: state.role, displayName: await open(state.displayName), locale: state.locale };
+  }
 
   private meta(actor: string, info?: RequestInfo) {
     return { actor, now: this.deps.now(), correlationId: info?.correlationId };
@@ -100,17 +116,30 @@ export class Accounts {
     const userId = existing ?? this.deps.newId();
     const passwordHash = await this.deps.passwords.hash(input.password);
     await handleCommand({ store: this.deps.store, aggregateId: claimId(email), decider: emailClaimDecider, command: { type: 'ClaimEmail', data: { userId } }, meta: this.meta(userId, info) });
+    // The address and name enter the event store only sealed with the user's own data key.
+    const sealedEmail = await this.deps.pii.encrypt(userId, email);
+    const sealedName = await this.deps.pii.encrypt(userId, input.displayName?.trim() || email.split('@')[0]!);
     const { newState } = await handleCommand({
       store: this.deps.store,
       aggregateId: userId,
       decider: userDecider,
       command: {
         type: 'RegisterUser',
-        data: { userId, email, passwordHash, role, displayName: input.displayName?.trim() || email.split('@')[0]!, locale: input.locale ?? 'en-GB', createdBy: input.createdBy ?? '' },
+        data: {
+          userId,
+          email: sealedEmail.ciphertext,
+          passwordHash,
+          role,
+          displayName: sealedName.ciphertext,
+          locale: input.locale ?? 'en-GB',
+          createdBy: input.createdBy ?? '',
+          piiKeyId: sealedEmail.keyId,
+          emailHash: emailHash(email),
+        },
       },
       meta: this.meta(input.createdBy || userId, info),
     });
-    return view(newState);
+    return this.view(newState);
   }
 
   async login(emailInput: string, password: string, info: RequestInfo): Promise<AuthResult> {
@@ -136,7 +165,7 @@ export class Accounts {
       throw errors.unauthenticated('INVALID_CREDENTIALS', 'e-mail or password is wrong');
     }
     await record('succeeded', state.userId, state.userId);
-    return this.issue(view(state));
+    return this.issue(await this.view(state));
   }
 
   async refresh(refreshToken: string, info: RequestInfo): Promise<AuthResult> {
@@ -159,7 +188,7 @@ export class Accounts {
       command: { type: 'RecordTokenRefresh', data: { userId: rotated.userId, tokenFamily: rotated.family } },
       meta: this.meta(rotated.userId, info),
     });
-    const user = view(newState);
+    const user = await this.view(newState);
     return { user, accessToken: this.deps.tokens.issueAccess(user.id, user.role, this.deps.now(), user.locale), refreshToken: rotated.token };
   }
 
@@ -169,7 +198,7 @@ export class Accounts {
   }
 
   async getUser(userId: string): Promise<UserView> {
-    return view(await this.loadUser(userId));
+    return this.view(await this.loadUser(userId));
   }
 
   /**
@@ -178,6 +207,7 @@ export class Accounts {
    */
   async eraseAccount(userId: string, info?: RequestInfo): Promise<{ alreadyErased: boolean }> {
     const { events } = await handleCommand({ store: this.deps.store, aggregateId: userId, decider: userDecider, command: { type: 'EraseAccount', data: { userId } }, meta: this.meta(userId, info) });
+    this.deps.pii.forget?.(userId);
     return { alreadyErased: events.length === 0 };
   }
 

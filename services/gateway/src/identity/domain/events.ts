@@ -6,7 +6,8 @@ export type IdentityEvent =
   | { type: 'EmailReserved'; data: { userId: string } }
   | {
       type: 'UserRegistered';
-      data: { userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string; createdBy: string };
+      /** email and displayName are sealed with the user's data key `piiKeyId` ('' = stored as they are). */
+      data: { userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string; createdBy: string; piiKeyId: string; emailHash: string };
     }
   | { type: 'LoginSucceeded'; data: { userId: string; ip: string; userAgent: string } }
   | { type: 'LoginFailed'; data: { userId: string; ip: string; reason: LoginFailureReason; emailHash: string } }

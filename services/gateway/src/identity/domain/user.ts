@@ -5,13 +5,14 @@ import type { IdentityEvent, LoginFailureReason, Role } from './events';
 /** The user account aggregate: pure decide/evolve (STYLE.md §1). */
 export type UserState =
   | { status: 'none' }
-  | { status: 'registered'; userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string }
+  /** email and displayName as stored: sealed under piiKeyId. */
+  | { status: 'registered'; userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string; piiKeyId: string }
   | { status: 'erased'; userId: string };
 
 export const initialUserState: UserState = { status: 'none' };
 
 export type UserCommand =
-  | { type: 'RegisterUser'; data: { userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string; createdBy: string } }
+  | { type: 'RegisterUser'; data: { userId: string; email: string; passwordHash: string; role: Role; displayName: string; locale: string; createdBy: string; piiKeyId: string; emailHash: string } }
   | { type: 'RecordLogin'; data: { userId: string; ip: string; userAgent: string; outcome: 'succeeded' | { failed: LoginFailureReason }; emailHash: string } }
   | { type: 'LogOut'; data: { userId: string } }
   | { type: 'RecordTokenRefresh'; data: { userId: string; tokenFamily: string } }

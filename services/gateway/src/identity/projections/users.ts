@@ -5,9 +5,13 @@ import type { IdentityEvent, Role } from '../domain/events';
 /** Read model for look-ups and admin lists; rebuildable from the IDENTITY stream. */
 export interface UserDoc {
   _id: string;
+  /** Sealed with the user's data key `piiKeyId` (like displayName). */
   email: string;
   role: Role;
   displayName: string;
+  piiKeyId?: string;
+  /** sha256 of the normalised address, for exact look-ups. */
+  emailHash?: string;
   locale: string;
   createdAt: Date;
   createdBy: string;
@@ -33,7 +37,7 @@ function updateFor(e: StoredEvent<IdentityEvent>): Record<string, unknown> {
       return { $inc: { failedLogins: 1 } };
     case 'AccountErased':
       // Blank rather than delete: the version guard keeps later events (failed logins) in order.
-      return { $set: { email: '', displayName: '', locale: '', erasedAt: e.occurredAt }, $unset: { lastLoginAt: '' } };
+      return { $set: { email: '', displayName: '', locale: '', erasedAt: e.occurredAt }, $unset: { lastLoginAt: '', piiKeyId: '', emailHash: '' } };
     case 'LoggedOut':
     case 'TokenRefreshed':
     case 'RefreshTokenReused':
