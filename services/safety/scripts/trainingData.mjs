@@ -1,20 +1,36 @@
-// Shared by train.mjs and evaluate.mjs --cv: the labelled files the model learns from, and the
-// deterministic stratified folds. safety-blindset2.jsonl is the lead's final held-out measurement
+// Shared by train.mjs and evaluate.mjs --cv: the labelled files the models learn from, and the
+// deterministic stratified folds. safety-blindset3.jsonl is the lead's final held-out measurement
 // and is deliberately NOT in this list: never train, tune or evaluate on it here.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(here, '../test/fixtures');
-export const TRAINING_FILES = ['safety-devset.jsonl', 'safety-devset-holdout.jsonl', 'safety-blindset.jsonl'];
+export const TRAINING_FILES = [
+  'safety-devset.jsonl',
+  'safety-devset-holdout.jsonl',
+  'safety-blindset.jsonl',
+  'safety-blindset2.jsonl',
+  'safety-trainset2.jsonl',
+];
+const HELD_OUT = /blindset3/;
 
 export function readJsonLines(file) {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
 }
 
+/** The labelled training rows, each with its `source` file name. A training file not yet written is left out (with a note). */
 export function trainingRows() {
-  return TRAINING_FILES.flatMap((name) => readJsonLines(join(FIXTURES, name)).map((row) => ({ ...row, source: name })));
+  return TRAINING_FILES.flatMap((name) => {
+    if (HELD_OUT.test(name)) throw new Error(`${name} is the held-out test set: never train on it`);
+    const file = join(FIXTURES, name);
+    if (!existsSync(file)) {
+      console.error(`note: ${name} is not there yet; training without it`);
+      return [];
+    }
+    return readJsonLines(file).map((row) => ({ ...row, source: name }));
+  });
 }
 
 /** mulberry32: a tiny seeded PRNG, so folds are the same on every run and machine. */

@@ -4,14 +4,13 @@ import { safetyV1 } from '@haven/proto';
 import { AlertWorkflow } from './application/alertWorkflow';
 import { Assessment } from './application/assessment';
 import type { Clock, RemoteRiskCheck } from './application/ports';
-import { createClassifier } from './classifier';
 import { safetyConfig } from './config';
 import { ErasedUsers, skipErasedSafety, startSafetyErasure } from './erasure';
 import { safetyHandlers, sessionFlagsHandlers } from './grpc/server';
 import { safetyCodec } from './infrastructure/codec';
 import { startCrisisWebhook } from './infrastructure/crisisWebhook';
 import { natsLiveFrames } from './infrastructure/liveFrames';
-import { offlineRiskClassifier } from './infrastructure/offlineClassifier';
+import { startOfflineClassifier } from './infrastructure/offlineClassifier';
 import { llmClassificationCheck, moderationCheck, openAiClient } from './infrastructure/openaiRecall';
 import { createSafetyMetrics } from './metrics';
 import { mongoAlertQuery, mongoSessionFlagsQuery, safetyProjection, safetyReadModels } from './projections/safetyReadModels';
@@ -37,15 +36,16 @@ async function main(): Promise<void> {
   const recorder = createSafetyMetrics(registry, models, clock, logger);
   const frames = natsLiveFrames(nc);
 
-  // Loading the language model takes a moment: pay it at start-up, not on the first message.
-  const classify = offlineRiskClassifier(createClassifier());
+  // Loading the language model and the sentence encoder takes a moment: pay it at start-up, not on
+  // the first message. A missing encoder model fails start-up with install instructions.
+  const { classify, encoder } = await startOfflineClassifier(cfg);
   const remoteChecks: RemoteRiskCheck[] = [];
   if (cfg.openaiApiKey && cfg.remoteChecks !== 'none') {
     const client = openAiClient({ apiKey: cfg.openaiApiKey, ...(cfg.openaiBaseUrl ? { baseURL: cfg.openaiBaseUrl } : {}) });
     if (cfg.remoteChecks.includes('moderation')) remoteChecks.push(moderationCheck(client, cfg.moderationModel));
     if (cfg.remoteChecks.includes('llm')) remoteChecks.push(llmClassificationCheck(client, cfg.openaiModel));
   }
-  logger.info({ remoteChecks: remoteChecks.map((c) => c.name), webhook: Boolean(cfg.crisisWebhookUrl) }, 'safety assessment configured');
+  logger.info({ encoder, remoteChecks: remoteChecks.map((c) => c.name), webhook: Boolean(cfg.crisisWebhookUrl) }, 'safety assessment configured');
 
   const alerts = new AlertWorkflow({ store, alerts: mongoAlertQuery(models.alerts), frames, recorder, clock, newId });
   const assessment = new Assessment({ store, classify, remoteChecks, alerts, recorder, clock, newId, logger, remoteBudgetMs: cfg.remoteBudgetMs });

@@ -1,11 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClassifier, type RiskClassifier } from '../src/classifier';
+import { loadRiskClassifier, type RiskClassifier } from '../src/classifier';
 import { classifyJsonLines, exitCodeFor } from '../src/cli/jsonLines';
+import { loadConfig } from '@haven/platform';
+import { classifierSettings, encoderModelPath } from '../src/config';
 
 let classifier: RiskClassifier;
-beforeAll(() => {
-  classifier = createClassifier();
-});
+beforeAll(async () => {
+  // The real sentence encoder (installed by deploy/local/setup.sh); a missing model fails here with install instructions.
+  classifier = await loadRiskClassifier(encoderModelPath(loadConfig('safety-test', classifierSettings).encoderModelDir));
+}, 60_000);
 
 async function* linesOf(...lines: string[]): AsyncGenerator<string> {
   for (const line of lines) yield line;
@@ -13,9 +16,10 @@ async function* linesOf(...lines: string[]): AsyncGenerator<string> {
 
 async function run(...lines: string[]) {
   const out: unknown[] = [];
+  // Batches of 2 so that a batch boundary falls inside the input.
   const outcome = await classifyJsonLines(linesOf(...lines), classifier, (line) => {
     out.push(JSON.parse(line));
-  });
+  }, 2);
   return { out, outcome, exitCode: exitCodeFor(outcome) };
 }
 
@@ -40,6 +44,13 @@ describe('batch classification of JSON lines', () => {
     expect(out[2]).toMatchObject({ id: 'ok', level: 'NORMAL' });
     expect(outcome).toEqual({ seen: 3, failed: 2 });
     expect(exitCode).toBe(0);
+  });
+
+  it('keeps input order across batches and matches one-at-a-time classification', async () => {
+    const texts = ['hello there', 'i want to die fr fr tonight', 'that joke killed me', 'I bought a rope', 'work was so stressful today'];
+    const { out } = await run(...texts.map((text, id) => JSON.stringify({ id, text })));
+    const single = await Promise.all(texts.map((t) => classifier.classify(t)));
+    expect(out).toEqual(single.map(({ level, signals, confidence }, id) => ({ id, level, signals, confidence })));
   });
 
   it('exits non-zero only when every line failed', async () => {

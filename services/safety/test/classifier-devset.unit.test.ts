@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClassifier, type RiskClassifier, type RiskLevel } from '../src/classifier';
+import { createClassifier, type RuleClassifier, type RiskLevel } from '../src/classifier';
 
 interface Labelled {
   id: string;
@@ -17,7 +17,7 @@ function load(name: string): Labelled[] {
     .map((line) => JSON.parse(line) as Labelled);
 }
 
-function score(classifier: RiskClassifier, rows: readonly Labelled[]) {
+function score(classifier: RuleClassifier, rows: readonly Labelled[]) {
   let highTotal = 0;
   let highFound = 0;
   let benignTotal = 0;
@@ -43,7 +43,7 @@ function score(classifier: RiskClassifier, rows: readonly Labelled[]) {
 }
 
 describe('offline risk classifier on the labelled development set', () => {
-  let classifier: RiskClassifier;
+  let classifier: RuleClassifier;
   beforeAll(() => {
     classifier = createClassifier();
   });

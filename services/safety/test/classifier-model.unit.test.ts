@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { combineWithModel, createClassifier, DEFAULT_THRESHOLDS, type LevelOdds, type RiskClassifier } from '../src/classifier';
+import { combineWithModel, createClassifier, DEFAULT_THRESHOLDS, type LevelOdds, type RuleClassifier } from '../src/classifier';
 
 const leansHigh: LevelOdds = { NORMAL: -40, WATCH: -30, ELEVATED_CONCERN: -10, HIGH_RISK: 30 };
 const leansElevated: LevelOdds = { NORMAL: -40, WATCH: -20, ELEVATED_CONCERN: 25, HIGH_RISK: -5 };
@@ -52,7 +52,7 @@ describe('combining the rules with the trained model', () => {
 });
 
 describe('the shipped classifier (rules + trained model)', () => {
-  let classifier: RiskClassifier;
+  let classifier: RuleClassifier;
   beforeAll(() => {
     classifier = createClassifier();
   });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClassifier, type RiskClassifier, type RiskLevel } from '../src/classifier';
+import { createClassifier, type RuleClassifier, type RiskLevel } from '../src/classifier';
 
-let classifier: RiskClassifier;
+let classifier: RuleClassifier;
 beforeAll(() => {
   classifier = createClassifier();
 });

@@ -159,7 +159,7 @@ export class Assessment {
   }
 
   private async classify(text: string, history: string[], call: { deadlineMs: number; signal: AbortSignal }) {
-    const offline = this.deps.classify(text, history);
+    const offline = await this.deps.classify(text, history);
     // Nothing can raise HIGH_RISK further: spare the user the remote round trip.
     if (offline.level === 'HIGH_RISK' || this.deps.remoteChecks.length === 0) return combineVerdicts(offline, []);
     const budget = Math.min(this.remoteBudgetMs, call.deadlineMs - this.reserveMs);

@@ -3,8 +3,8 @@ import type { CrisisResource } from '../domain/crisisResources';
 import type { RiskLevel, SafetyState } from '../domain/levels';
 import type { RemoteVerdict, RiskVerdict } from '../domain/riskCombination';
 
-/** The offline classifier (services/safety/src/classifier): pure, no I/O. */
-export type RiskClassifier = (text: string, history: string[]) => RiskVerdict;
+/** The offline classifier (services/safety/src/classifier): local only, no network; asynchronous because the sentence encoder runs in onnxruntime. */
+export type RiskClassifier = (text: string, history: string[]) => RiskVerdict | Promise<RiskVerdict>;
 
 /**
  * A remote check that may add recall (moderation endpoint, LLM prompt). It must give up when

@@ -13,14 +13,30 @@ import { createMoodScorer, type Mood } from './sentenceMood';
 import type { Token } from './tokenPattern';
 import { normaliseText } from './textNormalisation';
 
-export interface RiskClassifier {
+/**
+ * The rule layer (with its naive Bayes companion unless `model: null`): synchronous, no model
+ * files. The service runs it under the sentence-encoder head (see encoderClassifier.ts); on its
+ * own it is the fallback for SAFETY_ENCODER=off and the source of the head's rule features.
+ */
+export interface RuleClassifier {
   /**
    * Assesses one message. `history` is the user's earlier messages in the session, oldest
    * first. Pure and deterministic: the same input always gives the same assessment.
    */
   classify(text: string, history?: readonly string[]): Assessment;
-  /** The bag of features the trained model reads for this message (used by scripts/train.mjs). */
+  /** The bag of features the naive Bayes model reads for this message (used by scripts/train.mjs). */
   features(text: string, history?: readonly string[]): string[];
+  /** The rules' own level and signals (no trained model), plus every context code the history gave. */
+  analyse(text: string, history?: readonly string[]): RuleAnalysis;
+}
+
+export interface RuleAnalysis {
+  readonly level: Assessment['level'];
+  readonly confidence: number;
+  /** Signals of the message itself. */
+  readonly signals: readonly string[];
+  /** Context codes from earlier messages (`context:prior_method`, ...), whether or not they changed the level. */
+  readonly contextCodes: readonly string[];
 }
 
 export interface ClassifierOptions {
@@ -43,6 +59,14 @@ interface MessageAnalysis {
   readonly sentences: readonly Sentence[];
 }
 
+/**
+ * A first-person report of feeling better ("I feel steadier now", "doing a bit better"). It keeps
+ * a bare time word from reading as a plan after earlier crisis messages (riskDecision.ts), and
+ * keeps the head from escalating on history alone (headCombination.ts).
+ */
+const FEELS_BETTER =
+  /\b(?:i\s*(?:am|'m|m)?\s*(?:feel(?:ing)?|am|'m)\s+(?:(?:a\s+)?(?:bit|little|lot|much|so\s+much)\s+)?(?:better|steadier|calmer|safer|safe|okay|ok|fine|alright|more\s+(?:settled|stable|grounded|like\s+myself))|(?:doing|getting)\s+(?:(?:a\s+)?(?:bit|little|lot|much)\s+)?better)\b/i;
+
 /** Longer inputs are cut: a crisis message is never this long, and it bounds the worst case latency. */
 const MAX_CHARS = 4000;
 
@@ -58,6 +82,7 @@ function analyseMessage({ nlp, isKnown, mood }: Pipeline, raw: string): MessageA
   markIdioms(sentences);
   const view = messageView(sentences);
   const signals = new Set<string>(normalised.signals);
+  if (FEELS_BETTER.test(normalised.text)) signals.add('feels_better');
   let ideationOnly = false;
   let selfHarmNonIdeation = false;
   for (const sentence of sentences) {
@@ -77,7 +102,7 @@ function analyseMessage({ nlp, isKnown, mood }: Pipeline, raw: string): MessageA
  * take well under a millisecond for chat-sized messages. No network, no downloads: the
  * model ships inside the wink-eng-lite-web-model package.
  */
-export function createClassifier(options: ClassifierOptions = {}): RiskClassifier {
+export function createClassifier(options: ClassifierOptions = {}): RuleClassifier {
   const historyWindow = options.historyWindow ?? 20;
   const cacheSize = options.historyCacheSize ?? 5000;
   const nlp = winkNLP(languageModel, ['sbd', 'negation', 'pos']);
@@ -116,7 +141,7 @@ export function createClassifier(options: ClassifierOptions = {}): RiskClassifie
     const decision = decideLevel(current, context);
     const contextCodes = Object.entries(context).filter(([, on]) => on).map(([name]) => name);
     const features = modelFeatures({ sentences: current.sentences, signals: current.signals, ruleLevel: decision.level, contextSignals: contextCodes });
-    return { current, decision, features, priorRisk: contextCodes.length > 0 };
+    return { current, decision, features, contextCodes, priorRisk: contextCodes.length > 0 };
   };
 
   return {
@@ -139,6 +164,15 @@ export function createClassifier(options: ClassifierOptions = {}): RiskClassifie
     },
     features(text: string, history: readonly string[] = []): string[] {
       return assess(text, history).features;
+    },
+    analyse(text: string, history: readonly string[] = []): RuleAnalysis {
+      const { current, decision, contextCodes } = assess(text, history);
+      return {
+        level: decision.level,
+        confidence: decision.confidence,
+        signals: [...current.signals].sort(),
+        contextCodes: contextCodes.map((name) => `context:${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`),
+      };
     },
   };
 }

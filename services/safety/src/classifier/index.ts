@@ -1,22 +1,14 @@
-import { createClassifier, type RiskClassifier } from './classifier';
-import type { Assessment } from './riskLevel';
-
 export { createClassifier } from './classifier';
-export type { ClassifierOptions, RiskClassifier } from './classifier';
+export type { ClassifierOptions, RuleAnalysis, RuleClassifier } from './classifier';
+export { createEncoderClassifier, loadRiskClassifier } from './encoderClassifier';
+export type { ClassifyInput, EncoderClassifierOptions, HeadInputWithRules, RiskClassifier } from './encoderClassifier';
+export { combineHeadWithRules } from './headCombination';
+export { EMBEDDING_DIMENSION, featureCount, headFeatures, headProbabilities, levelFromProbabilities, meanEmbedding, trainRiskHead } from './riskHead';
+export type { HeadExample, HeadInput, HeadThresholds, RiskHeadJson, TrainedHead, TrainingOptions } from './riskHead';
+export { cosine, EncoderModelMissingError, loadSentenceEncoder, MAX_TOKENS } from './sentenceEncoder';
+export type { EncoderOptions, SentenceEncoder } from './sentenceEncoder';
 export { RISK_LEVELS, levelRank, maxLevel } from './riskLevel';
 export type { Assessment, RiskLevel } from './riskLevel';
-
-let shared: RiskClassifier | undefined;
-
-/**
- * Classifies one user message, with the user's earlier messages of the session (oldest
- * first) as context. The first call loads the language model; use createClassifier() to
- * control when that cost is paid.
- */
-export function classify(text: string, history: readonly string[] = []): Assessment {
-  shared ??= createClassifier();
-  return shared.classify(text, history);
-}
 
 export { trainRiskModel, loadRiskModel } from './statisticalModel';
 export type { LevelOdds, RiskModel, RiskModelJson, TrainingExample } from './statisticalModel';

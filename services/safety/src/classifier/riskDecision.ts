@@ -86,7 +86,8 @@ export function decideLevel(message: MessageSignals, context: SessionContext): D
     if (context.priorSelfHarm) contextSignals.push('context:prior_self_harm');
   }
   // After a method was acquired, any time reference is read as a possible plan; other priors need a short, vague reply.
-  const timeReference = has('timeframe_imminent') && (message.wordCount <= 6 || context.priorMethod);
+  // "I feel steadier now" after a crisis is a report of relief, not a time for a plan.
+  const timeReference = has('timeframe_imminent') && !has('feels_better') && (message.wordCount <= 6 || context.priorMethod);
   const resolvesEarlierRisk = has('vague_intent') || has('plan') || has('method_access') || has('finality') || timeReference;
   const contextEscalates = !high && priorRisk && resolvesEarlierRisk;
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { createInterface } from 'node:readline';
-import { createClassifier } from '../classifier';
-import { classifyJsonLines, exitCodeFor } from './jsonLines';
+import { loadConfig } from '@haven/platform';
+import { createClassifier, loadRiskClassifier } from '../classifier';
+import { classifierSettings, encoderModelPath } from '../config';
+import { classifyJsonLines, exitCodeFor, type BatchClassifier } from './jsonLines';
 
 const USAGE = `Usage: node services/safety/dist/cli/classify.js [--help]
 
@@ -25,7 +27,19 @@ Exit status
   1  there was input and every line failed (likely the wrong format altogether)
   2  bad command-line arguments
 
-Input is streamed line by line; memory use does not grow with the input size.`;
+Input is streamed in batches of 32 lines; memory use does not grow with the input size.
+
+Environment
+  SAFETY_ENCODER_MODEL_DIR  sentence encoder folder (default .haven/models/all-minilm-l6-v2,
+                            installed by \`bash deploy/local/setup.sh\`); a missing model is an error
+  SAFETY_ENCODER=off        rules + naive Bayes only (much lower recall)`;
+
+async function classifierFromEnvironment(): Promise<BatchClassifier> {
+  const cfg = loadConfig('safety:classify', classifierSettings);
+  if (cfg.encoder === 'on') return loadRiskClassifier(encoderModelPath(cfg.encoderModelDir), { threads: cfg.encoderThreads });
+  const rules = createClassifier();
+  return { classifyBatch: (inputs) => Promise.resolve(inputs.map((i) => rules.classify(i.text, i.history ?? []))) };
+}
 
 async function write(line: string): Promise<void> {
   if (!process.stdout.write(`${line}\n`)) {
@@ -43,7 +57,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-  return exitCodeFor(await classifyJsonLines(lines, createClassifier(), write));
+  return exitCodeFor(await classifyJsonLines(lines, await classifierFromEnvironment(), write));
 }
 
 main(process.argv.slice(2)).then(
