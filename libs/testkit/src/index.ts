@@ -65,3 +65,5 @@ export {
   type RunningPlatform,
   type RunningService,
 } from './platform';
+export { inMemoryDataKeys } from './data-keys';
+export type { DataKeyAnswer, InMemoryDataKeys } from './data-keys';

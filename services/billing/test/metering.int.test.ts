@@ -44,7 +44,7 @@ class FakeSession {
     const at = new Date();
     this.since = at.getTime();
     await this.append(
-      { type: 'SessionStarted', data: { sessionId: this.sessionId, userId: this.userId, personaId: 'alex', plannedDurationMinutes: 10, baselineMood: 3, reason: '', incognito: false, timeMode: 1, startedAt: at } },
+      { type: 'SessionStarted', data: { sessionId: this.sessionId, userId: this.userId, personaId: 'alex', plannedDurationMinutes: 10, baselineMood: 3, reason: '', reasonKeyId: '', incognito: false, timeMode: 1, startedAt: at } },
       { type: 'Started', userId: this.userId, at },
     );
   }

@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { connectNats, ensureStreams, EventStore, type StoredEvent } from '@haven/eventstore';
 import { connectMongo, connectRedis, createGrpcClient, createLogger, createMetrics, DomainError, errors, GrpcServer, loadConfig, type GrpcClient, type MongoHandle } from '@haven/platform';
 import { billingV1, conversationV1, memoryV1, safetyV1, sessionV1 } from '@haven/proto';
-import { startOpenAIStub, type OpenAIStub } from '@haven/testkit';
+import { inMemoryDataKeys, startOpenAIStub, type OpenAIStub } from '@haven/testkit';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Redis } from 'ioredis';
 import type { NatsConnection, Subscription } from 'nats';
@@ -79,20 +79,12 @@ upstream.addService(billingV1.BillingServiceService, {
 });
 
 // The memory service's data keys, approved memories and proposals, over its real gRPC contract.
-const dataKeys = new Map<string, { keyId: string; key: Buffer } | 'erased'>();
+const dataKeys = inMemoryDataKeys();
 const approved = new Map<string, string[]>(); // `${userId}/${personaId}` → themes
 const proposeCalls: memoryV1.ProposeMemoriesRequest[] = [];
 let memoryDown = false;
 upstream.addService(memoryV1.MemoryServiceService, {
-  getDataKey: async (req) => {
-    const k = dataKeys.get(req.userId);
-    if (k === 'erased') return { keyId: '', key: Buffer.alloc(0), erased: true };
-    if (k) return { ...k, erased: false };
-    if (!req.create) throw errors.notFound('DATA_KEY_NOT_FOUND', 'no key');
-    const fresh = { keyId: `key-${req.userId}`, key: randomBytes(32) };
-    dataKeys.set(req.userId, fresh);
-    return { ...fresh, erased: false };
-  },
+  getDataKey: (req) => dataKeys.getDataKey(req),
   getApprovedMemories: async (req) => {
     if (memoryDown) throw errors.unavailable('DOWN', 'memory is down');
     const texts = approved.get(`${req.userId}/${req.personaId}`) ?? [];
@@ -559,7 +551,7 @@ describe('conversation with an LLM (OpenAI stub)', () => {
     const { sessionId, userId } = newSession();
     await post(inst.client, { sessionId, userId, content: 'Talking about sleep' });
     await transcriptWith(inst.client, sessionId, userId, 2);
-    dataKeys.set(userId, 'erased');
+    dataKeys.erase(userId);
     // A fresh instance has no cached key, as after the UserErased consumer forgot it.
     const fresh = await startInstance({ OPENAI_BASE_URL: stub.baseURL, OPENAI_API_KEY: 'test-key' });
     try {

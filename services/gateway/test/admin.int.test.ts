@@ -13,7 +13,7 @@ import { AccessTokens } from '../src/identity/infrastructure/tokens';
 import type { UserDoc } from '../src/identity/projections/users';
 import { createUpstreams, type Upstreams } from '../src/upstreams';
 import { emailHash } from '../src/identity/application/accounts';
-import { dataKeyFake } from './data-key-fake';
+import { inMemoryDataKeys } from '@haven/testkit';
 
 const run = Math.random().toString(36).slice(2, 8);
 
@@ -21,7 +21,7 @@ describe('gateway admin routes (real Redis and FerretDB, fake session/billing/co
   let app: FastifyInstance;
   let redis: Redis;
   let users: Collection<UserDoc>;
-  const keys = dataKeyFake();
+  const keys = inMemoryDataKeys();
   let closeMongo: () => Promise<void>;
   let grpc: GrpcServer;
   let upstreams: Upstreams;

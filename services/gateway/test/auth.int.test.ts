@@ -7,7 +7,7 @@ import { gatewayConfig } from '../src/config';
 import { createGateway, type Gateway } from '../src/gateway';
 import { identityCodec } from '../src/identity/infrastructure/codec';
 import { eventsV1, memoryV1 } from '@haven/proto';
-import { dataKeyFake } from './data-key-fake';
+import { inMemoryDataKeys } from '@haven/testkit';
 
 const run = Math.random().toString(36).slice(2, 8);
 const email = (name: string) => `${name}-${run}@example.org`;
@@ -21,7 +21,7 @@ describe('gateway accounts (real NATS, Redis, FerretDB)', () => {
   let redis: Redis;
   let closeMongo: () => Promise<void>;
   let memory: GrpcServer;
-  const keys = dataKeyFake();
+  const keys = inMemoryDataKeys();
 
   beforeAll(async () => {
     const logger = createLogger('gateway-test', 'silent');

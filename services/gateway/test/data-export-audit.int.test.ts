@@ -14,7 +14,7 @@ import { ScryptPasswordHasher } from '../src/identity/infrastructure/passwords';
 import { AccessTokens, RefreshTokens } from '../src/identity/infrastructure/tokens';
 import { registerPrivacyRoutes } from '../src/privacy/routes';
 import { createUpstreams, type Upstreams } from '../src/upstreams';
-import { dataKeyFake } from './data-key-fake';
+import { inMemoryDataKeys } from '@haven/testkit';
 
 describe('GET /me/export appends identity.DataExported (real NATS and Redis)', () => {
   const run = Math.random().toString(36).slice(2, 8);
@@ -35,7 +35,7 @@ describe('GET /me/export appends identity.DataExported (real NATS and Redis)', (
     store = new EventStore<IdentityEvent>({ js: nc.jetstream(), jsm: await nc.jetstreamManager(), context: 'identity', codec: identityCodec });
     accounts = new Accounts({
       store,
-      pii: dataKeyFake().cipher,
+      pii: inMemoryDataKeys().cipher,
       passwords: new ScryptPasswordHasher(),
       tokens: {
         issueAccess: (userId, role, now) => accessTokens.issue(userId, role, now),

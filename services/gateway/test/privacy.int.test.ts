@@ -17,7 +17,7 @@ import { AccessTokens, RefreshTokens } from '../src/identity/infrastructure/toke
 import { registerMemoryRoutes } from '../src/memories/routes';
 import { registerPrivacyRoutes } from '../src/privacy/routes';
 import { createUpstreams, type Upstreams } from '../src/upstreams';
-import { dataKeyFake } from './data-key-fake';
+import { inMemoryDataKeys } from '@haven/testkit';
 
 /** A stand-in memory service speaking the real gRPC API: memories per owner, erasure flags. */
 function fakeMemoryService() {
@@ -85,7 +85,7 @@ describe('gateway memory and privacy routes (real NATS and Redis, fake memory gR
     const store = new EventStore<IdentityEvent>({ js: nc.jetstream(), jsm: await nc.jetstreamManager(), context: 'identity', codec: identityCodec });
     accounts = new Accounts({
       store,
-      pii: dataKeyFake().cipher,
+      pii: inMemoryDataKeys().cipher,
       passwords: new ScryptPasswordHasher(),
       tokens: {
         issueAccess: (userId, role, now) => accessTokens.issue(userId, role, now),

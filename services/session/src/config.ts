@@ -29,4 +29,6 @@ export const sessionConfig = {
     default: '30',
     doc: 'minutes without user activity after which a live session ends "expired" (and a never-started scheduled one is "missed")',
   }),
+  memoryAddr: setting({ env: 'MEMORY_GRPC_ADDR', schema: types.string(), devDefault: '127.0.0.1:50056', doc: 'memory service gRPC address (data keys that seal the session reason)' }),
+  upstreamDeadlineMs: setting({ env: 'UPSTREAM_DEADLINE_MS', schema: types.int(100, 60_000), default: '5000', doc: 'deadline for calls to the memory service' }),
 };

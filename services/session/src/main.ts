@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connectNats, ensureStreams } from '@haven/eventstore';
-import { ServiceHost } from '@haven/platform';
-import { sessionV1 } from '@haven/proto';
+import { createGrpcClient, DataKeyCipher, dataKeysFromRpc, ServiceHost } from '@haven/platform';
+import { memoryV1, sessionV1 } from '@haven/proto';
 import { sessionConfig } from './config';
 import { createSessionService } from './session-service';
 
@@ -13,7 +13,13 @@ async function main(): Promise<void> {
   const mongo = await host.useMongo(cfg.mongoUrl, cfg.mongoDb);
   const redis = await host.useRedis(cfg.redisUrl);
 
+  const memory = createGrpcClient(memoryV1.MemoryServiceClient, 'memory', cfg.memoryAddr, { metrics: host.metrics, defaultDeadlineMs: cfg.upstreamDeadlineMs });
+  host.onShutdown('memory-client', async () => memory.close());
+  // The client's free-text reason is sealed with their data key (crypto-shredding).
+  const reasons = new DataKeyCipher(dataKeysFromRpc((req) => memory.unary((c) => c.getDataKey, 'GetDataKey', req)), { cacheTtlMs: 60_000 });
+
   const service = await createSessionService({
+    reasons,
     nc,
     db: mongo.db,
     redis,

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { NatsConnection } from 'nats';
 import type { Registry } from 'prom-client';
-import type { TimerQueue } from './application/ports';
+import type { ReasonCipher, TimerQueue } from './application/ports';
 import { SessionCommands } from './application/session-commands';
 import { startTimerPoller, type TimerPoller } from './application/timer-poller';
 import type { SessionRules } from './domain/session';
@@ -44,6 +44,8 @@ export interface SessionServiceOptions {
   readonly timerKey?: string;
   /** Run the sessions projection in this process. Default true. */
   readonly projection?: boolean;
+  /** Seals the client's free-text reason with their data key. */
+  readonly reasons: ReasonCipher;
   /** Durable names of the sessions projection and the erasure consumer (tests isolate themselves with their own). */
   readonly durableNames?: { readonly projection: string; readonly erasure: string };
 }
@@ -113,7 +115,7 @@ export async function createSessionService(o: SessionServiceOptions): Promise<Se
     });
   }
 
-  const handlers = sessionHandlers({ commands, readModel: new MongoSessionsReadModel(sessions), ids: o.ids, clock, rules: o.rules });
+  const handlers = sessionHandlers({ commands, readModel: new MongoSessionsReadModel(sessions), ids: o.ids, clock, rules: o.rules, reasons: o.reasons });
   const poller = startTimerPoller({ timers, commands, clock, intervalMs: o.timerPollMs, logger: o.logger });
 
   return {

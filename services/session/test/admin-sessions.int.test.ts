@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillOccursAt, SESSIONS_COLLECTION, type SessionDoc } from '../src/projections/sessions';
 import { createSessionService, type SessionService } from '../src/session-service';
+import { inMemoryDataKeys } from '@haven/testkit';
 
 // Real minutes: nothing here may end on its own timer while the tests run.
 const rules = { secondsPerMinute: 60, idleMinutes: 30, reminderLeadMinutes: 15 };
@@ -58,6 +59,7 @@ describe('ListAllSessions: the admin sessions browser over the sessions read mod
       rules,
       timerPollMs: 200,
       ids: randomUUID,
+      reasons: inMemoryDataKeys().cipher,
       timerKey: `haven:session:timers:admin-test-${run}`,
       // Its own durables: another file's session service must not take this one's events.
       durableNames: { projection: `session-sessions-admin-${run}`, erasure: `session-erasure-admin-${run}` },

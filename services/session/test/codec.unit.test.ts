@@ -9,7 +9,7 @@ const samples: SessionEvent[] = [
   { type: 'SessionScheduled', data: { sessionId: 's', userId: 'u', personaId: 'p', scheduledAt: at, plannedDurationMinutes: 45, reminder: true } },
   {
     type: 'SessionStarted',
-    data: { sessionId: 's', userId: 'u', personaId: 'p', plannedDurationMinutes: 20, baselineMood: null, reason: 'r', incognito: true, timeMode: 'standard', startedAt: at },
+    data: { sessionId: 's', userId: 'u', personaId: 'p', plannedDurationMinutes: 20, baselineMood: null, reason: 'r', reasonKeyId: 'k', incognito: true, timeMode: 'standard', startedAt: at },
   },
   { type: 'SessionPaused', data: { sessionId: 's', activeSeconds: 61, pausedAt: at } },
   { type: 'SessionResumed', data: { sessionId: 's', resumedAt: at } },

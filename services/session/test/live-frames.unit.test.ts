@@ -7,7 +7,7 @@ const rules = { secondsPerMinute: 60, idleMinutes: 30, reminderLeadMinutes: 15 }
 const t0 = Date.parse('2030-03-01T10:00:00.000Z');
 const started: SessionEvent = {
   type: 'SessionStarted',
-  data: { sessionId: 's', userId: 'u', personaId: 'p', plannedDurationMinutes: 20, baselineMood: 2, reason: '', incognito: false, timeMode: 'standard', startedAt: new Date(t0) },
+  data: { sessionId: 's', userId: 'u', personaId: 'p', plannedDurationMinutes: 20, baselineMood: 2, reason: '', reasonKeyId: '', incognito: false, timeMode: 'standard', startedAt: new Date(t0) },
 };
 
 describe('live frames', () => {

@@ -26,7 +26,8 @@ function started(durationMinutes: number, opts: { baselineMood?: number | null; 
       personaId: 'alex',
       plannedDurationMinutes: durationMinutes,
       baselineMood: opts.baselineMood === undefined ? 2 : opts.baselineMood,
-      reason: 'stress',
+      reason: 'sealed-stress',
+      reasonKeyId: 'k1',
       incognito: false,
       timeMode: opts.timeMode ?? (durationMinutes <= 10 ? 'short' : durationMinutes <= 30 ? 'standard' : 'extended'),
       startedAt: at(0),
@@ -35,7 +36,7 @@ function started(durationMinutes: number, opts: { baselineMood?: number | null; 
 }
 const startCmd = (durationMinutes: number | null, extra: Partial<Extract<SessionCommand, { type: 'StartSession' }>['data']> = {}): SessionCommand => ({
   type: 'StartSession',
-  data: { sessionId, fromSchedule: false, userId, personaId: 'alex', durationMinutes, baselineMood: 2, reason: 'stress', incognito: false, ...extra },
+  data: { sessionId, fromSchedule: false, userId, personaId: 'alex', durationMinutes, baselineMood: 2, reason: 'sealed-stress', reasonKeyId: 'k1', incognito: false, ...extra },
   metadata: meta(0),
 });
 const message = (id: string, s: number, checkpointAnswer: CheckpointAnswer | null = null, user = userId): SessionCommand => ({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connectNats, ensureStreams, EventStore } from '@haven/eventstore';
 import { connectMongo, connectRedis, createGrpcClient, createLogger, createMetrics, DomainError, GrpcServer, type GrpcClient } from '@haven/platform';
 import { sessionV1 } from '@haven/proto';
+import { inMemoryDataKeys } from '@haven/testkit';
 import type { Redis } from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
@@ -15,6 +16,7 @@ import { createSessionService, type SessionService } from '../src/session-servic
 // "A minute" lasts one second here: a 5-minute session is over in 5 s.
 const SECONDS_PER_MINUTE = 1;
 const rules = { secondsPerMinute: SECONDS_PER_MINUTE, idleMinutes: 30, reminderLeadMinutes: 15 };
+const keys = inMemoryDataKeys();
 const run = randomUUID().slice(0, 8);
 const { Phase, SessionStatus, SessionFilter, CheckpointAnswer } = sessionV1;
 
@@ -68,8 +70,11 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
         rules,
         timerPollMs: 100,
         ids: randomUUID,
+        reasons: keys.cipher,
         timerKey: `haven:session:timers:test-${run}`,
         projection: name === 'a',
+        // Own durables: an e2e platform's session service on the same NATS must not take these events.
+        durableNames: { projection: `session-sessions-test-${run}`, erasure: `session-erasure-test-${run}` },
       });
       const server = new GrpcServer({ service: `session-${name}`, logger, metrics: createMetrics(`session-${name}`) });
       server.addService(sessionV1.SessionServiceService, service.handlers);
@@ -120,6 +125,29 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
     expect(err, 'expected the call to fail').toBeInstanceOf(DomainError);
     return err as DomainError;
   };
+
+  it('the client’s reason is sealed with their data key in events and Redis, opened for the owner; incognito keeps none', async () => {
+    const userId = user('rhea');
+    const marker = `SEALED${randomUUID().slice(0, 8)}`;
+    const secret = `my sister ${marker} and the move`;
+    const { session } = await start(a, { userId, reason: secret });
+    expect(session?.reason).toBe(secret);
+    expect((await get(b, session!.id, userId)).session?.reason).toBe(secret);
+    const started = (await history(session!.id)).find((e) => e.type === 'SessionStarted');
+    expect(started?.type === 'SessionStarted' && started.data).toMatchObject({ reasonKeyId: `key-${userId}`, reason: expect.stringMatching(/^v1\./) });
+    expect(JSON.stringify(started)).not.toContain(marker);
+    const redisDump = (await redis.keys(`*${session!.id}*`)).map(async (k) => String(await redis.dump(k)));
+    for (const v of await Promise.all(redisDump)) expect(v).not.toContain(marker);
+    // After erasure the reason is gone, not an error.
+    keys.erase(userId);
+    expect((await get(b, session!.id, userId)).session?.reason).toBe('');
+    await end(a, session!.id, userId);
+
+    const incognito = (await start(a, { userId: user('ivo'), reason: 'private words', incognito: true })).session!;
+    expect(incognito.reason).toBe('');
+    expect(JSON.stringify(await history(incognito.id))).not.toContain('private words');
+    await end(a, incognito.id, incognito.userId);
+  });
 
   it('start → user messages: backend phases, live frames, live state in Redis, end with mood change', async () => {
     const userId = user('ana');

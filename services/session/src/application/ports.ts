@@ -2,6 +2,15 @@ import type { Phase, SessionEvent, TimeMode } from '../domain/events';
 import type { SessionStatus } from '../domain/session';
 
 /** The one live (active or paused) session a user may have at a time (ADR 0005). */
+/**
+ * Seals the client's free-text session reason with their data key (memory.GetDataKey,
+ * @haven/platform DataKeyCipher): after erasure it cannot be read.
+ */
+export interface ReasonCipher {
+  encrypt(userId: string, plaintext: string): Promise<{ ciphertext: string; keyId: string }>;
+  decrypt(userId: string, sealed: { ciphertext: string; keyId: string }): Promise<string>;
+}
+
 export interface ActiveSessionClaims {
   /**
    * Claims the user's slot for `sessionId`, provisionally (it lapses on its own if the start

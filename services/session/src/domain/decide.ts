@@ -40,7 +40,9 @@ export type SessionCommand =
         personaId: string | null;
         durationMinutes: number | null;
         baselineMood: number | null;
+        /** Already sealed by the caller (the domain never sees the plaintext). */
         reason: string;
+        reasonKeyId: string;
         incognito: boolean;
       };
       metadata: Meta;
@@ -208,6 +210,7 @@ export function decideSession(command: SessionCommand, state: SessionState, rule
             plannedDurationMinutes,
             baselineMood,
             reason: d.reason,
+            reasonKeyId: d.reasonKeyId,
             incognito: d.incognito,
             timeMode: timeModeFor(plannedDurationMinutes),
             startedAt: now,

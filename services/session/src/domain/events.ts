@@ -37,7 +37,9 @@ export type SessionEvent =
         personaId: string;
         plannedDurationMinutes: number;
         baselineMood: number | null;
+        /** Sealed with the user's data key reasonKeyId ('' = no reason given). */
         reason: string;
+        reasonKeyId: string;
         incognito: boolean;
         timeMode: TimeMode;
         startedAt: Date;

@@ -33,7 +33,9 @@ export interface Session {
   readonly reminded: boolean;
   readonly startedAt: Date | null;
   readonly baselineMood: number | null;
+  /** Sealed; see reasonKeyId. */
   readonly reason: string;
+  readonly reasonKeyId: string;
   readonly incognito: boolean;
   /** null while scheduled (or cancelled before it started). */
   readonly phase: Phase | null;
@@ -136,6 +138,7 @@ const blank = {
   startedAt: null,
   baselineMood: null,
   reason: '',
+  reasonKeyId: '',
   incognito: false,
   phase: null,
   activeMsBefore: 0,
@@ -187,6 +190,7 @@ export function evolveSession(state: SessionState, event: SessionEvent): Session
         startedAt: d.startedAt,
         baselineMood: d.baselineMood,
         reason: d.reason,
+        reasonKeyId: d.reasonKeyId,
         incognito: d.incognito,
         phase: 'emotional_baseline',
         resumedAt: d.startedAt,

@@ -1,9 +1,9 @@
-import { errors, type ServiceHandlers } from '@haven/platform';
+import { errors, isContentErased, type ServiceHandlers } from '@haven/platform';
 import { sessionV1 } from '@haven/proto';
-import type { SessionListFilter, SessionsReadModel } from '../application/ports';
+import type { ReasonCipher, SessionListFilter, SessionsReadModel } from '../application/ports';
 import type { SessionCommands } from '../application/session-commands';
 import { END_REASONS, type CheckpointAnswer, type EndReason } from '../domain/events';
-import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, type SessionRules, type SessionStatus } from '../domain/session';
+import { MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, type Session, type SessionRules, type SessionStatus } from '../domain/session';
 import { checkpointAnswerEnum, statusEnum } from '../infrastructure/proto-enums';
 import { sessionToProto, summaryToProto } from './mapping';
 
@@ -14,6 +14,7 @@ export interface SessionHandlerDeps {
   readonly ids: () => string;
   readonly clock: () => Date;
   readonly rules: SessionRules;
+  readonly reasons: ReasonCipher;
 }
 
 // ---- boundary validation: INVALID_ARGUMENT naming the field, before anything is loaded ------
@@ -104,9 +105,15 @@ function cursorOf(value: string): string | null {
 /** SessionService over the session aggregate (commands, GetSession) and the sessions read model (ListSessions). */
 export function sessionHandlers(deps: SessionHandlerDeps): ServiceHandlers<typeof sessionV1.SessionServiceService> {
   const { commands, clock, rules } = deps;
-  const respond = (r: { session: Parameters<typeof sessionToProto>[0]; version: number }, now: Date) => ({
-    session: sessionToProto(r.session, r.version, now, rules),
-  });
+  /** The session as the API's Session, with its reason opened (an erased owner's reason is gone: ''). */
+  const toProto = async (s: Session, version: number, now: Date): Promise<sessionV1.Session> => {
+    const reason = s.reason === '' ? '' : await deps.reasons.decrypt(s.userId, { ciphertext: s.reason, keyId: s.reasonKeyId }).catch((err: unknown) => {
+      if (isContentErased(err)) return '';
+      throw err;
+    });
+    return { ...sessionToProto(s, version, now, rules), reason };
+  };
+  const respond = async (r: { session: Session; version: number }, now: Date) => ({ session: await toProto(r.session, r.version, now) });
 
   return {
     async startSession(req) {
@@ -118,9 +125,12 @@ export function sessionHandlers(deps: SessionHandlerDeps): ServiceHandlers<typeo
       const baselineMood = scoreOf(req.baselineMood, 'baseline_mood', 'INVALID_MOOD');
       if (req.reason.length > MAX_REASON_LENGTH) throw invalid('reason', `must be at most ${MAX_REASON_LENGTH} characters`);
       const now = clock();
+      // The reason is free text from the client: it is sealed with their data key before it
+      // becomes an event. An incognito session keeps no reason at all.
+      const reason = req.reason.trim() === '' || req.incognito ? { ciphertext: '', keyId: '' } : await deps.reasons.encrypt(userId, req.reason.trim());
       const result = await commands.start(sessionId, userId, {
         type: 'StartSession',
-        data: { sessionId, fromSchedule, userId, personaId, durationMinutes, baselineMood, reason: req.reason, incognito: req.incognito },
+        data: { sessionId, fromSchedule, userId, personaId, durationMinutes, baselineMood, reason: reason.ciphertext, reasonKeyId: reason.keyId, incognito: req.incognito },
         metadata: { now },
       });
       return respond(result, now);
@@ -177,7 +187,7 @@ export function sessionHandlers(deps: SessionHandlerDeps): ServiceHandlers<typeo
       const now = clock();
       const { state, version } = await commands.load(sessionId);
       if (state.status === 'none' || state.userId !== userId) throw errors.notFound('SESSION_NOT_FOUND', 'no such session');
-      return { session: sessionToProto(state, version, now, rules) };
+      return { session: await toProto(state, version, now) };
     },
 
     async listSessions(req) {
