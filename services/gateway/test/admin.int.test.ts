@@ -85,6 +85,7 @@ describe('gateway admin routes (real Redis and FerretDB, fake session/billing/co
       listPersonas: async () => ({ personas: [{ id: 'p-anna', name: 'Anna', specialty: 'anxiety', approach: 'CBT', free: true, modality: 'cbt', style: 'warm', voiceAvatar: false }] }),
     } as never);
     grpc.addService(sessionV1.SessionServiceService, {
+      countUserSessions: async (req) => ({ counts: req.userIds.map((userId) => ({ userId, total: userId === 'u2' ? 3 : 0, completed: userId === 'u2' ? 2 : 0 })) }),
       listAllSessions: async (req) => {
         listAllCalls.push(req);
         if (req.personaId === 'nobody') return { sessions: [], nextCursor: '' };
@@ -165,10 +166,16 @@ describe('gateway admin routes (real Redis and FerretDB, fake session/billing/co
   it('users: newest first, paged with a cursor, searchable, with plan and messages today', async () => {
     const first = (await get('/api/v1/admin/users?limit=2', 'admin')).json();
     expect(first.users.map((u: { id: string }) => u.id)).toEqual(['u4', 'u3']);
-    expect(first.users[0]).toMatchObject({ email: 'root@example.org', displayName: 'name of u4', role: 'admin', plan: 'free', messagesToday: 4, creditsRemaining: 30 });
+    expect(first.users[0]).toMatchObject({ status: 'active', email: 'root@example.org', displayName: 'name of u4', role: 'admin', plan: 'free', messagesToday: 4, creditsRemaining: 30, sessions: { total: 0, completed: 0 } });
     const second = (await get(`/api/v1/admin/users?limit=2&cursor=${first.nextCursor}`, 'admin')).json();
     expect(second.users.map((u: { id: string }) => u.id)).toEqual(['u2', 'u1']);
     expect(second.users[1].plan).toBe('paid');
+    expect(second.users[0]).toMatchObject({ id: 'u2', sessions: { total: 3, completed: 2 } });
+    // Erased accounts only on request, without address or name.
+    const erased = (await get('/api/v1/admin/users?status=erased', 'admin')).json();
+    expect(erased.users.map((u: { id: string; status: string; email: unknown }) => [u.id, u.status, u.email])).toEqual([['u5', 'erased', null]]);
+    expect((await get('/api/v1/admin/users?status=all', 'admin')).json().users).toHaveLength(5);
+    expect((await get('/api/v1/admin/users?status=gone', 'admin')).statusCode).toBe(400);
     expect(second.nextCursor).toBeNull();
     // Search is exact (addresses are sealed): a whole address, any case, or a user id.
     const found = (await get('/api/v1/admin/users?q=BEN@example.org', 'admin')).json();

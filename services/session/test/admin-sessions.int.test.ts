@@ -164,6 +164,20 @@ describe('ListAllSessions: the admin sessions browser over the sessions read mod
     expect(ids(await listAll({ userId: ana, from: new Date(Date.now() + 3 * DAY) }))).toEqual([]);
   });
 
+  it('counts sessions per user for the admin user list (all and completed; zero for unknown users)', async () => {
+    const nobody = user('nobody');
+    const res = await client.unary((x) => x.countUserSessions, 'CountUserSessions', { userIds: [ana, ben, nobody, ana] });
+    expect(res.counts).toEqual([
+      { userId: ana, total: 2, completed: 1 },
+      { userId: ben, total: 1, completed: 0 },
+      { userId: nobody, total: 0, completed: 0 },
+    ]);
+    const none = await client.unary((x) => x.countUserSessions, 'CountUserSessions', { userIds: [] }).catch((e: unknown) => e);
+    expect(none).toMatchObject({ kind: 'InvalidArgument' });
+    const tooMany = await client.unary((x) => x.countUserSessions, 'CountUserSessions', { userIds: Array.from({ length: 101 }, (_, i) => `u${i}`) }).catch((e: unknown) => e);
+    expect(tooMany).toMatchObject({ kind: 'InvalidArgument' });
+  });
+
   it('an unknown persona or user is an empty page, not an error', async () => {
     expect(await listAll({ personaId: persona('nobody') })).toEqual({ sessions: [], nextCursor: '' });
     expect(await listAll({ userId: user('nobody') })).toEqual({ sessions: [], nextCursor: '' });

@@ -16,6 +16,7 @@ const UsersQuery = Type.Object(
     cursor: Type.Optional(Type.String({ maxLength: 100, pattern: '^[A-Za-z0-9_-]*$' })),
     limit: Type.Optional(Limit),
     q: Type.Optional(Type.String({ maxLength: 100 })),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('erased'), Type.Literal('all')], { description: 'account status (default active)' })),
   },
   { additionalProperties: false },
 );
@@ -32,7 +33,7 @@ export interface AdminSettings {
 
 export interface AdminRouteDeps {
   auth: AuthDeps;
-  upstreams: Pick<Upstreams, 'billing' | 'conversation' | 'safety'>;
+  upstreams: Pick<Upstreams, 'billing' | 'conversation' | 'safety' | 'session'>;
   users: Collection<UserDoc>;
   /** Opens the sealed e-mail and display name of the users projection (the owner's data key). */
   pii: Pick<PiiCipher, 'decrypt'>;
@@ -72,7 +73,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   const tags = ['admin'];
   const security = [{ bearer: [] }];
   const rlPrefix = deps.rateLimitPrefix ?? 'haven:rl:';
-  const { billing, conversation, safety } = deps.upstreams;
+  const { billing, conversation, safety, session } = deps.upstreams;
 
   app.get(
     '/api/v1/admin/overview',
@@ -97,10 +98,11 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
 
   app.get<{ Querystring: Static<typeof UsersQuery> }>(
     '/api/v1/admin/users',
-    { preHandler, schema: { tags, security, summary: 'Accounts, newest first, with plan and messages today; q = a whole e-mail address or a user id', querystring: UsersQuery, response: { 400: err, 401: err, 403: err } } },
+    { preHandler, schema: { tags, security, summary: 'Accounts, newest first, with status, plan, messages today and session counts; q = a whole e-mail address or a user id', querystring: UsersQuery, response: { 400: err, 401: err, 403: err } } },
     async (req, reply) => {
       const limit = Math.max(1, Math.min(100, Number(req.query.limit ?? 25) || 25));
-      const and: Filter<UserDoc>[] = [{ erasedAt: { $exists: false } } as Filter<UserDoc>];
+      const status = req.query.status ?? 'active';
+      const and: Filter<UserDoc>[] = status === 'all' ? [] : [{ erasedAt: { $exists: status === 'erased' } } as Filter<UserDoc>];
       if (req.query.q) {
         // Addresses are sealed per user, so the search is exact: a whole e-mail address (by its
         // hash) or a user id.
@@ -111,8 +113,16 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         if (!c) return reply.status(400).send({ error: { code: 'INVALID_CURSOR', message: 'cursor is not one this route returned' } });
         and.push({ $or: [{ createdAt: { $lt: c.at } }, { createdAt: c.at, _id: { $lt: c.id } }] } as Filter<UserDoc>);
       }
-      const docs = await deps.users.find({ $and: and } as Filter<UserDoc>).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).toArray();
+      const docs = await deps.users.find((and.length > 0 ? { $and: and } : {}) as Filter<UserDoc>).sort({ createdAt: -1, _id: -1 }).limit(limit + 1).toArray();
       const page = docs.slice(0, limit);
+      // A session-service outage must not hide the list either: counts are null then.
+      const counts =
+        page.length === 0
+          ? new Map<string, { total: number; completed: number }>()
+          : await session
+              .unary((c) => c.countUserSessions, 'CountUserSessions', { userIds: page.map((u) => u._id) })
+              .then((r) => new Map(r.counts.map((c) => [c.userId, { total: c.total, completed: c.completed }])))
+              .catch(() => undefined);
       const users = await Promise.all(
         page.map(async (u) => {
           // A billing outage must not hide the user list: plan fields are null then.
@@ -121,7 +131,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
           const open = (sealed: string) => deps.pii.decrypt(u._id, { ciphertext: sealed, keyId: u.piiKeyId ?? '' }).catch(() => null);
           return {
             id: u._id,
-            email: await open(u.email),
+            status: u.erasedAt ? 'erased' : 'active',
+            email: u.erasedAt ? null : await open(u.email),
             role: u.role,
             displayName: await open(u.displayName),
             createdAt: iso(u.createdAt),
@@ -129,6 +140,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
             plan: balance ? planName(balance.plan) : null,
             creditsRemaining: balance?.creditsRemaining ?? null,
             messagesToday: balance?.messagesToday ?? null,
+            sessions: counts ? (counts.get(u._id) ?? { total: 0, completed: 0 }) : null,
           };
         }),
       );

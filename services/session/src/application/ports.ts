@@ -123,4 +123,6 @@ export interface AllSessionsQuery {
 export interface SessionsReadModel {
   list(query: SessionListQuery): Promise<{ sessions: SessionSummary[]; nextCursor: string | null }>;
   listAll(query: AllSessionsQuery): Promise<{ sessions: SessionSummary[]; nextCursor: string | null }>;
+  /** Sessions per user (all, and completed), for the given users only. */
+  countByUser(userIds: readonly string[]): Promise<Map<string, { total: number; completed: number }>>;
 }

@@ -214,6 +214,13 @@ export function sessionHandlers(deps: SessionHandlerDeps): ServiceHandlers<typeo
       return { sessions: page.sessions.map((s) => summaryToProto(s, now, rules)), nextCursor: page.nextCursor ?? '' };
     },
 
+    async countUserSessions(req) {
+      if (req.userIds.length === 0 || req.userIds.length > MAX_PAGE) throw invalid('user_ids', `must hold 1 to ${MAX_PAGE} ids (got ${req.userIds.length})`);
+      const userIds = [...new Set(req.userIds.map((id) => textId(id, 'user_ids')))];
+      const counts = await deps.readModel.countByUser(userIds);
+      return { counts: userIds.map((userId) => ({ userId, total: counts.get(userId)?.total ?? 0, completed: counts.get(userId)?.completed ?? 0 })) };
+    },
+
     async recordUserMessage(req) {
       const sessionId = sessionIdOf(req.sessionId);
       const userId = textId(req.userId, 'user_id');

@@ -232,6 +232,24 @@ export class MongoSessionsReadModel implements SessionsReadModel {
     const nextCursor = docs.length > q.limit && last?.occursAt ? encodeCursor({ at: last.occursAt.getTime(), id: last._id }) : null;
     return { sessions: page.map(toSummary), nextCursor };
   }
+
+  countByUser(userIds: readonly string[]): Promise<Map<string, { total: number; completed: number }>> {
+    return countSessionsByUser(this.sessions, userIds);
+  }
+}
+
+export async function countSessionsByUser(sessions: Collection<SessionDoc>, userIds: readonly string[]): Promise<Map<string, { total: number; completed: number }>> {
+  // Counted here rather than with $group/$cond, which FerretDB 1.x does not fully support; only
+  // the status field of the given users' sessions is read.
+  const counts = new Map<string, { total: number; completed: number }>();
+  const cursor = sessions.find({ userId: { $in: [...userIds] } }, { projection: { userId: 1, status: 1 } });
+  for await (const doc of cursor) {
+    const c = counts.get(doc.userId) ?? { total: 0, completed: 0 };
+    c.total += 1;
+    if (doc.status === 'completed') c.completed += 1;
+    counts.set(doc.userId, c);
+  }
+  return counts;
 }
 
 // The read model's extra fields (occursAt, reminded, lastMessageAt) stay inside the projection.
