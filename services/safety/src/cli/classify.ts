@@ -56,8 +56,11 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`unknown argument: ${argv[0]}\n\n${USAGE}\n`);
     return 2;
   }
+  // Load the model first: readline's async iterator only buffers lines from the moment it is
+  // created, so lines read from stdin while the model loaded would be lost.
+  const classifier = await classifierFromEnvironment();
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-  return exitCodeFor(await classifyJsonLines(lines, await classifierFromEnvironment(), write));
+  return exitCodeFor(await classifyJsonLines(lines, classifier, write));
 }
 
 main(process.argv.slice(2)).then(
