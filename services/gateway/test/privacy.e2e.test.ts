@@ -165,7 +165,7 @@ describe('privacy end to end (whole platform, real servers, LLM stub)', () => {
     const token = client.accessToken;
     const marker = `INCOGNITO-${randomBytes(5).toString('hex')}`;
     const sessionId = await startSession(token, 'alex', { incognito: true });
-    const reply = await say(token, sessionId, `Something only for now ${marker}`);
+    const reply = await say(token, sessionId, `My favourite colour is green ${marker}`);
     expect(reply.safety).toBeDefined();
     expect(reply.reply?.speaker).toBe('ai');
     // The live context (Redis) serves the transcript while the session runs.
