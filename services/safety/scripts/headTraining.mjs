@@ -9,7 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const safety = require(join(here, '../dist/classifier/index.js'));
 const { encoderModelPath } = require(join(here, '../dist/config.js'));
-export const { RISK_LEVELS, createEncoderClassifier, headFeatures, headProbabilities, trainRiskHead, combineHeadWithRules, loadSentenceEncoder } = safety;
+export const { RISK_LEVELS, createEncoderClassifier, headFeatures, headScore, trainRiskHead, combineHeadWithRules, loadSentenceEncoder } = safety;
 
 /** Head training settings: L2 chosen by scripts/train.mjs --search (out-of-fold log-loss). */
 export const HEAD_TRAINING = { l2: 0.02, epochs: 300, learningRate: 0.02 };
@@ -40,8 +40,9 @@ export function fitHead(inputs, labels, options = HEAD_TRAINING) {
   return { ...trainRiskHead(examples, options), signals };
 }
 
+/** What the classifier does at run time: the message and each of its sentences, the most alarming wins (riskHead.ts headScore). */
 export function probabilitiesOf(head, input) {
-  return headProbabilities(head, headFeatures(input, head.signals));
+  return headScore(head, input);
 }
 
 /** Out-of-fold probabilities: each row scored by a head trained on the other folds. */
@@ -109,7 +110,8 @@ const grid = (from, to, step) => Array.from({ length: Math.round((to - from) / s
  *   1. HIGH_RISK recall >= target.highRecall and NORMAL→ELEVATED/HIGH <= target.normalFalseAlarms:
  *      best accuracy (ties: fewer false alarms);
  *   2. otherwise HIGH_RISK recall >= target.minHighRecall with the fewest NORMAL false alarms
- *      (SAFETY_LEVELS.md: judged first on never missing HIGH_RISK, second on false alarms);
+ *      (SAFETY_LEVELS.md: judged first on never missing HIGH_RISK, second on false alarms), then
+ *      the best accuracy among those within the same whole percentage point;
  *   3. otherwise the best HIGH_RISK recall.
  */
 export function chooseThresholds(rows, inputs, probabilities, target = { highRecall: 0.98, normalFalseAlarms: 0.04, minHighRecall: 0.97 }) {
@@ -121,7 +123,9 @@ export function chooseThresholds(rows, inputs, probabilities, target = { highRec
     const [ta, tb] = [tier(a.m), tier(b.m)];
     if (ta !== tb) return ta < tb;
     if (ta === 0) return a.m.accuracy > b.m.accuracy || (a.m.accuracy === b.m.accuracy && a.m.normalFalseAlarmRate < b.m.normalFalseAlarmRate);
-    if (ta === 1) return a.m.normalFalseAlarmRate < b.m.normalFalseAlarmRate || (a.m.normalFalseAlarmRate === b.m.normalFalseAlarmRate && a.m.accuracy > b.m.accuracy);
+    // False alarms in whole percentage points, so that accuracy (ELEVATED and WATCH recall) can break near-ties.
+    const [fa, fb] = [Math.round(100 * a.m.normalFalseAlarmRate), Math.round(100 * b.m.normalFalseAlarmRate)];
+    if (ta === 1) return fa < fb || (fa === fb && a.m.accuracy > b.m.accuracy);
     return a.m.highRecall > b.m.highRecall || (a.m.highRecall === b.m.highRecall && a.m.normalFalseAlarmRate < b.m.normalFalseAlarmRate);
   };
   // Stage 1: the alarm thresholds (watch fixed); stage 2: watch for the NORMAL/WATCH split.
@@ -175,12 +179,12 @@ export function printReport(title, matrix) {
 }
 
 export function printErrors(rows, predictions, probabilities) {
-  console.log('\nmisclassified (out of fold):');
+  console.log('\nmisclassified:');
   rows.forEach((row, i) => {
     const got = predictions[i];
     if (got.level === row.label) return;
     const history = row.history?.length ? `  [history: ${row.history.join(' | ')}]` : '';
-    const p = probabilities[i].map((x) => x.toFixed(2)).join('/');
-    console.log(`  ${row.source}:${row.id} ${short[row.label]} → ${short[got.level]} p=${p}: ${row.text}${history}  {${got.signals.join(', ')}}`);
+    const p = probabilities ? ` p=${probabilities[i].map((x) => x.toFixed(2)).join('/')}` : '';
+    console.log(`  ${row.source}:${row.id} ${short[row.label]} → ${short[got.level]}${p}: ${row.text}${history}  {${got.signals.join(', ')}}`);
   });
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '@haven/platform';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClassifier, type RuleClassifier, type RiskLevel } from '../src/classifier';
+import { createClassifier, loadRiskClassifier, type Assessment, type RuleClassifier, type RiskLevel } from '../src/classifier';
+import { classifierSettings, encoderModelPath } from '../src/config';
 
 interface Labelled {
   id: string;
@@ -18,14 +20,18 @@ function load(name: string): Labelled[] {
 }
 
 function score(classifier: RuleClassifier, rows: readonly Labelled[]) {
+  return scoreLevels(rows, rows.map((row) => classifier.classify(row.text, row.history ?? [])));
+}
+
+function scoreLevels(rows: readonly Labelled[], assessments: readonly Assessment[]) {
   let highTotal = 0;
   let highFound = 0;
   let benignTotal = 0;
   let falseAlarms = 0;
   const missedHigh: string[] = [];
   const alarms: string[] = [];
-  for (const row of rows) {
-    const { level } = classifier.classify(row.text, row.history ?? []);
+  for (const [i, row] of rows.entries()) {
+    const { level } = assessments[i]!;
     if (row.label === 'HIGH_RISK') {
       highTotal++;
       if (level === 'HIGH_RISK') highFound++;
@@ -62,4 +68,16 @@ describe('offline risk classifier on the labelled development set', () => {
     expect(result.highRecall, `missed:\n${result.missedHigh.join('\n')}`).toBeGreaterThanOrEqual(0.97);
     expect(result.falseAlarmRate, `raised:\n${result.alarms.join('\n')}`).toBeLessThanOrEqual(0.05);
   });
+});
+
+describe('the service classifier (rules + sentence encoder head) on the development set', () => {
+  // The development set is part of the head's training data (scripts/train.mjs), so this guards
+  // against regressions; it does not measure generalisation (train.mjs prints out-of-fold numbers).
+  it('finds at least 97% of HIGH_RISK messages and raises at most 5% of NORMAL/WATCH messages', async () => {
+    const classifier = await loadRiskClassifier(encoderModelPath(loadConfig('safety-test', classifierSettings).encoderModelDir));
+    const rows = load('safety-devset.jsonl');
+    const result = scoreLevels(rows, await classifier.classifyBatch(rows));
+    expect(result.highRecall, `missed:\n${result.missedHigh.join('\n')}`).toBeGreaterThanOrEqual(0.97);
+    expect(result.falseAlarmRate, `raised:\n${result.alarms.join('\n')}`).toBeLessThanOrEqual(0.05);
+  }, 60_000);
 });

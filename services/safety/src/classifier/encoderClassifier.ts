@@ -1,7 +1,7 @@
 import { createClassifier, type RuleAnalysis, type RuleClassifier } from './classifier';
 import { combineHeadWithRules } from './headCombination';
 import { RISK_HEAD } from './model/riskHeadData';
-import { headFeatures, headProbabilities, meanEmbedding, type HeadInput, type RiskHeadJson } from './riskHead';
+import { headScore, meanEmbedding, sentencesOf, type HeadInput, type RiskHeadJson } from './riskHead';
 import type { Assessment } from './riskLevel';
 import { loadSentenceEncoder, type EncoderOptions, type SentenceEncoder } from './sentenceEncoder';
 
@@ -76,12 +76,14 @@ export function createEncoderClassifier(options: EncoderClassifierOptions): Risk
     (history ?? []).filter((h) => typeof h === 'string' && h.trim() !== '').slice(-historyEmbedded);
 
   const headInputs = async (inputs: readonly ClassifyInput[]): Promise<HeadInputWithRules[]> => {
-    const texts = inputs.flatMap((i) => [i.text, ...recentHistory(i.history)]);
+    const sentences = inputs.map((i) => sentencesOf(i.text));
+    const texts = inputs.flatMap((i, k) => [i.text, ...sentences[k]!, ...recentHistory(i.history)]);
     const vectors = await embedAll(texts);
-    return inputs.map((input) => {
+    return inputs.map((input, k) => {
       const analysis = rules.analyse(input.text, input.history ?? []);
       return {
         message: vectors.get(input.text)!,
+        sentences: sentences[k]!.map((s) => vectors.get(s)!),
         history: meanEmbedding(recentHistory(input.history).map((h) => vectors.get(h)!)),
         ruleLevel: analysis.level,
         signals: [...analysis.signals, ...analysis.contextCodes],
@@ -91,8 +93,7 @@ export function createEncoderClassifier(options: EncoderClassifierOptions): Risk
   };
 
   const assess = (input: HeadInputWithRules): Assessment => {
-    const p = headProbabilities(head, headFeatures(input, head.signals));
-    return combineHeadWithRules({ probabilities: p, rules: input.rules }, head.thresholds);
+    return combineHeadWithRules({ probabilities: headScore(head, input), rules: input.rules }, head.thresholds);
   };
 
   return {

@@ -3,7 +3,7 @@ export type { ClassifierOptions, RuleAnalysis, RuleClassifier } from './classifi
 export { createEncoderClassifier, loadRiskClassifier } from './encoderClassifier';
 export type { ClassifyInput, EncoderClassifierOptions, HeadInputWithRules, RiskClassifier } from './encoderClassifier';
 export { combineHeadWithRules } from './headCombination';
-export { EMBEDDING_DIMENSION, featureCount, headFeatures, headProbabilities, levelFromProbabilities, meanEmbedding, trainRiskHead } from './riskHead';
+export { EMBEDDING_DIMENSION, featureCount, headFeatures, headProbabilities, headScore, levelFromProbabilities, meanEmbedding, sentencesOf, trainRiskHead } from './riskHead';
 export type { HeadExample, HeadInput, HeadThresholds, RiskHeadJson, TrainedHead, TrainingOptions } from './riskHead';
 export { cosine, EncoderModelMissingError, loadSentenceEncoder, MAX_TOKENS } from './sentenceEncoder';
 export type { EncoderOptions, SentenceEncoder } from './sentenceEncoder';

@@ -41,6 +41,8 @@ export interface HeadThresholds {
 
 export interface HeadInput {
   readonly message: Float32Array;
+  /** Embeddings of the message's sentences when it has more than one (else empty); see headScore. */
+  readonly sentences?: readonly Float32Array[];
   /** Mean of the recent history embeddings (unit length), or null for the first message of a session. */
   readonly history: Float32Array | null;
   readonly ruleLevel: RiskLevel;
@@ -105,6 +107,30 @@ export function headProbabilities(model: Pick<RiskHeadJson, 'mean' | 'scale' | '
     z[k] = s;
   }
   return softmax(z);
+}
+
+/**
+ * The head's probabilities for a message: those of the whole message, or of one of its sentences
+ * when that sentence reads as more likely HIGH_RISK. Mean pooling over a long message dilutes one
+ * crisis clause among ordinary ones; scoring the sentences too (with the same history and rule
+ * features) finds it. Out-of-fold, this raised HIGH_RISK recall at a fixed false-alarm rate by 1-4 points.
+ */
+export function headScore(model: Pick<RiskHeadJson, 'mean' | 'scale' | 'weights' | 'bias' | 'signals'>, input: HeadInput): number[] {
+  let best = headProbabilities(model, headFeatures(input, model.signals));
+  for (const sentence of input.sentences ?? []) {
+    const p = headProbabilities(model, headFeatures({ ...input, message: sentence }, model.signals));
+    if (p[3]! > best[3]!) best = p;
+  }
+  return best;
+}
+
+/** Sentences of a message worth scoring on their own (two words or more); none when it is a single sentence. */
+export function sentencesOf(text: string, limit = 8): string[] {
+  const parts = text
+    .split(/(?<=[.!?;])\s+|\n+|\s+[—–-]\s+/)
+    .map((s) => s.trim())
+    .filter((s) => s.split(/\s+/).length >= 2);
+  return parts.length > 1 ? parts.slice(0, limit) : [];
 }
 
 export function levelFromProbabilities(p: readonly number[], t: HeadThresholds): RiskLevel {
