@@ -282,6 +282,34 @@ describe('live AI sessions end to end (whole platform, real servers, LLM stub)',
     await ws.close();
     await bobWs.close();
   }, 120_000);
+
+  it('reminds the user of a scheduled session on any open socket, then starts it through the API', async () => {
+    const a = await register('planner');
+    const other = await register('bystander');
+    const ws = await WsClient.connect(platform.gatewayUrl, a.accessToken);
+    const otherWs = await WsClient.connect(platform.gatewayUrl, other.accessToken);
+    // The reminder is due 15 "minutes" (45 s here) before the start: schedule 16 minutes ahead.
+    const scheduledAt = new Date(Date.now() + 16 * SECONDS_PER_MINUTE * 1000);
+    const scheduled = await api('POST', '/api/v1/sessions/schedule', a.accessToken, { personaId: 'alex', scheduledAt: scheduledAt.toISOString(), durationMinutes: 20, reminder: true });
+    expect(scheduled.status, scheduled.text).toBe(201);
+    const id = scheduled.json.session.id as string;
+    const reminder = await ws.next((f) => f.type === 'session_reminder', 20_000);
+    expect(reminder).toMatchObject({ sessionId: id, personaId: 'alex', scheduledAt: scheduledAt.toISOString() });
+    expect(reminder.message).toMatch(/^Your session starts in about 1[4-6] minutes\.$/);
+    // Only the owner hears it.
+    expect(otherWs.frames.some((f) => f.type === 'session_reminder')).toBe(false);
+
+    expect((await api('POST', `/api/v1/sessions/${id}/start`, other.accessToken, {})).status).toBe(404);
+    const started = await api('POST', `/api/v1/sessions/${id}/start`, a.accessToken, { baselineMood: 3 });
+    expect(started.status, started.text).toBe(201);
+    expect(started.json.session).toMatchObject({ id, status: 'active', personaId: 'alex', plannedDuration: 20, baselineMood: 3 });
+    expect(started.json.session.websocketUrl).toMatch(/^ws/);
+    const again = await api('POST', `/api/v1/sessions/${id}/start`, a.accessToken, {});
+    expect(again.status).toBe(409);
+    expect((await api('POST', `/api/v1/sessions/${id}/end`, a.accessToken, {})).status).toBe(200);
+    await ws.close();
+    await otherWs.close();
+  }, 90_000);
 });
 
 async function pdfText(bytes: Buffer): Promise<string> {

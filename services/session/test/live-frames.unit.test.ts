@@ -35,4 +35,15 @@ describe('live frames', () => {
     const state = [started, e].reduce(evolveSession, initialSessionState()) as Session;
     expect(framesFor([e], state, new Date(t0), rules)).toEqual([{ type: 'phase_changed', phase: 'agenda' }]);
   });
+
+  it('a due reminder becomes a session_reminder frame with the minutes left (for the user channel)', () => {
+    const scheduledAt = new Date(t0 + 15 * 60_000);
+    const scheduled: SessionEvent = { type: 'SessionScheduled', data: { sessionId: 's', userId: 'u', personaId: 'p', scheduledAt, plannedDurationMinutes: 20, reminder: true } };
+    const due: SessionEvent = { type: 'SessionReminderDue', data: { sessionId: 's', userId: 'u', scheduledAt } };
+    const state = [scheduled, due].reduce(evolveSession, initialSessionState()) as Session;
+    expect(framesFor([due], state, new Date(t0), rules)).toEqual([
+      { type: 'session_reminder', sessionId: 's', personaId: 'p', scheduledAt: scheduledAt.toISOString(), message: 'Your session starts in about 15 minutes.' },
+    ]);
+    expect(framesFor([due], state, scheduledAt, rules)[0]).toMatchObject({ message: 'Your session is starting now.' });
+  });
 });

@@ -67,3 +67,5 @@ export class LiveHub {
 
 export const sessionSubject = (sessionId: string) => `live.session.${sessionId}`;
 export const ONCALL_SUBJECT = 'live.oncall';
+/** Frames for one user wherever they are connected (session reminders). */
+export const userSubject = (userId: string) => `live.user.${userId}`;

@@ -6,7 +6,7 @@ import { authenticate, type AuthDeps } from '../http/auth';
 import { sessionToJson } from '../sessions/mapping';
 import { postMessage } from '../sessions/messages';
 import type { Upstreams } from '../upstreams';
-import { ONCALL_SUBJECT, sessionSubject, type LiveHub } from './live-hub';
+import { ONCALL_SUBJECT, sessionSubject, userSubject, type LiveHub } from './live-hub';
 
 const MAX_FRAME_BYTES = 16 * 1024;
 /** Same as billing's default BILLING_LOW_CREDITS_THRESHOLD (the per-minute warnings come from billing). */
@@ -44,6 +44,8 @@ export function registerWebSocket(app: FastifyInstance, deps: WebSocketDeps): vo
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame));
     };
     const fail = (code: string, message: string, extra: Record<string, unknown> = {}) => send({ type: 'error', code, message, ...extra });
+    // Every socket of the user hears their own channel (e.g. `session_reminder`) without joining anything.
+    deps.hub.subscribe(userSubject(userId), socket);
     const requireJoined = (sessionId: string) => {
       if (!joined.has(sessionId)) throw new DomainError('FailedPrecondition', 'NOT_JOINED', `join_session ${sessionId} first`);
     };

@@ -33,6 +33,14 @@ const ScheduleBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const StartScheduledBody = Type.Object(
+  {
+    baselineMood: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+    incognito: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 const EndBody = Type.Object(
   {
     reason: Type.Optional(Type.String({ maxLength: 64 })),
@@ -124,6 +132,29 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
         reminder: req.body.reminder ?? true,
       });
       return reply.status(201).send({ session: sessionToJson(session!) });
+    },
+  );
+
+  app.post<{ Params: SessionParams; Body: Static<typeof StartScheduledBody> }>(
+    '/api/v1/sessions/:id/start',
+    {
+      preHandler: auth,
+      schema: { tags, security, summary: 'Start a scheduled session (early or on time)', params: SessionParams, body: Type.Optional(StartScheduledBody), response: { 400: err, 401: err, 404: err, 409: err, 422: err } },
+    },
+    async (req, reply) => {
+      const { session: scheduled } = await up.session.unary((c) => c.getSession, 'GetSession', { sessionId: sessionId(req), userId: userId(req) });
+      // Plan and credits are checked again now: they may have changed since it was scheduled.
+      const { creditsRemaining } = await assertCanStartSession(up, userId(req), scheduled!.personaId, scheduled!.plannedDurationMinutes);
+      const { session } = await up.session.unary((c) => c.startSession, 'StartSession', {
+        sessionId: sessionId(req),
+        userId: userId(req),
+        personaId: '',
+        durationMinutes: 0,
+        baselineMood: req.body?.baselineMood ?? 0,
+        reason: req.body?.reason ?? '',
+        incognito: req.body?.incognito ?? false,
+      });
+      return reply.status(201).send({ session: { ...sessionToJson(session!), creditsRemaining, websocketUrl: websocketUrl(req, deps.publicUrl) } });
     },
   );
 

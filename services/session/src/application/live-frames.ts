@@ -38,12 +38,22 @@ export function framesFor(events: readonly SessionEvent[], after: Session, now: 
       case 'SessionCancelled':
         frames.push({ type: 'session_ended', reason: e.data.reason });
         break;
+      case 'SessionReminderDue': {
+        const minutes = Math.max(0, Math.round((e.data.scheduledAt.getTime() - now.getTime()) / 1000 / rules.secondsPerMinute));
+        frames.push({
+          type: 'session_reminder',
+          sessionId: e.data.sessionId,
+          personaId: after.personaId,
+          scheduledAt: e.data.scheduledAt.toISOString(),
+          message: minutes > 0 ? `Your session starts in about ${minutes} minute${minutes === 1 ? '' : 's'}.` : 'Your session is starting now.',
+        });
+        break;
+      }
       case 'SessionScheduled':
       case 'SessionStarted':
       case 'SessionPaused':
       case 'SessionResumed':
       case 'UserMessageRecorded':
-      case 'SessionReminderDue':
         break;
       default: {
         const never: never = e;

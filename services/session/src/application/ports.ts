@@ -55,11 +55,15 @@ export interface LiveSessionIndex {
 export type LiveFrame =
   | { type: 'phase_changed'; phase: Phase }
   | { type: 'session_warning'; kind: 'time_running_out' | 'force_closing'; message: string; secondsRemaining: number }
-  | { type: 'session_ended'; reason: string };
+  | { type: 'session_ended'; reason: string }
+  /** To the user (not the session): a scheduled session is about to begin. */
+  | { type: 'session_reminder'; sessionId: string; personaId: string; scheduledAt: string; message: string };
 
 /** Core NATS `live.session.<id>`: best effort, never events (ADR 0005). */
 export interface LiveFramePublisher {
   publish(sessionId: string, frame: LiveFrame): void;
+  /** Frames for the user wherever they are connected (`live.user.<userId>`), e.g. reminders. */
+  publishToUser(userId: string, frame: LiveFrame): void;
 }
 
 /** Domain metrics; called by the replica that appended the events. */

@@ -111,7 +111,8 @@ export class SessionCommands {
     this.deps.metrics.observe(events);
     for (const frame of framesFor(events, state, now, rules)) {
       try {
-        this.deps.frames.publish(sessionId, frame);
+        if (frame.type === 'session_reminder') this.deps.frames.publishToUser(state.userId, frame);
+        else this.deps.frames.publish(sessionId, frame);
       } catch (err) {
         logger.warn({ err, sessionId, frame: frame.type }, 'live frame not published');
       }
