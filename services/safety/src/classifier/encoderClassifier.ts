@@ -3,7 +3,7 @@ import { combineHeadWithRules } from './headCombination';
 import { RISK_HEAD } from './model/riskHeadData';
 import { headScore, meanEmbedding, sentencesOf, type HeadInput, type RiskHeadJson } from './riskHead';
 import type { Assessment } from './riskLevel';
-import { loadSentenceEncoder, type EncoderOptions, type SentenceEncoder } from './sentenceEncoder';
+import { loadSentenceEncoder, type EncoderOptions, type SegmentEmbedding, type SentenceEncoder } from './sentenceEncoder';
 
 /** One message to assess, with the user's earlier messages of the session (oldest first). */
 export interface ClassifyInput {
@@ -46,11 +46,12 @@ export function createEncoderClassifier(options: EncoderClassifierOptions): Risk
   const rules = options.rules ?? createClassifier({ model: null });
   const historyEmbedded = options.historyEmbedded ?? 3;
   const cacheSize = options.embeddingCacheSize ?? 5000;
-  const cache = new Map<string, Float32Array>();
+  const cache = new Map<string, SegmentEmbedding>();
 
-  // Embeddings are a pure function of the text, so memoising never changes a result.
-  const embedAll = async (texts: readonly string[]): Promise<Map<string, Float32Array>> => {
-    const found = new Map<string, Float32Array>();
+  // A text is always embedded the same way (its sentences in one encoder pass), whether it is the
+  // message or history: embeddings are a pure function of the text, so memoising never changes a result.
+  const embedAll = async (texts: readonly string[]): Promise<Map<string, SegmentEmbedding>> => {
+    const found = new Map<string, SegmentEmbedding>();
     const missing: string[] = [];
     for (const t of texts) {
       const hit = cache.get(t);
@@ -58,7 +59,10 @@ export function createEncoderClassifier(options: EncoderClassifierOptions): Risk
       else if (!found.has(t) && !missing.includes(t)) missing.push(t);
     }
     if (missing.length > 0) {
-      const vectors = await encoder.embed(missing);
+      const vectors = await encoder.embedSegments(missing.map((t) => {
+        const sentences = sentencesOf(t);
+        return sentences.length > 0 ? sentences : [t];
+      }));
       missing.forEach((t, i) => {
         found.set(t, vectors[i]!);
         if (cacheSize <= 0) return;
@@ -76,15 +80,15 @@ export function createEncoderClassifier(options: EncoderClassifierOptions): Risk
     (history ?? []).filter((h) => typeof h === 'string' && h.trim() !== '').slice(-historyEmbedded);
 
   const headInputs = async (inputs: readonly ClassifyInput[]): Promise<HeadInputWithRules[]> => {
-    const sentences = inputs.map((i) => sentencesOf(i.text));
-    const texts = inputs.flatMap((i, k) => [i.text, ...sentences[k]!, ...recentHistory(i.history)]);
+    const texts = inputs.flatMap((i) => [i.text, ...recentHistory(i.history)]);
     const vectors = await embedAll(texts);
-    return inputs.map((input, k) => {
+    return inputs.map((input) => {
       const analysis = rules.analyse(input.text, input.history ?? []);
+      const message = vectors.get(input.text)!;
       return {
-        message: vectors.get(input.text)!,
-        sentences: sentences[k]!.map((s) => vectors.get(s)!),
-        history: meanEmbedding(recentHistory(input.history).map((h) => vectors.get(h)!)),
+        message: message.whole,
+        sentences: message.parts.length > 1 ? message.parts : [],
+        history: meanEmbedding(recentHistory(input.history).map((h) => vectors.get(h)!.whole)),
         ruleLevel: analysis.level,
         signals: [...analysis.signals, ...analysis.contextCodes],
         rules: analysis,

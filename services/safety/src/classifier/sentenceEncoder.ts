@@ -21,9 +21,21 @@ export interface SentenceEncoder {
    * as sentence-transformers does for this model). Order follows the input.
    */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * Embeds texts given as segments (e.g. sentences) in one pass each: the segments' word pieces
+   * are joined between [CLS] and [SEP], `whole` is the mean over all tokens (as embed() gives for
+   * the joined text) and `parts` the mean over each segment's own tokens, read in the context of
+   * the others. Segments cut off by the 256-token limit get no part.
+   */
+  embedSegments(inputs: readonly (readonly string[])[]): Promise<SegmentEmbedding[]>;
   /** Token ids the model sees for a text (with [CLS]/[SEP], truncated to MAX_TOKENS). */
   tokenize(text: string): number[];
   release(): Promise<void>;
+}
+
+export interface SegmentEmbedding {
+  readonly whole: Float32Array;
+  readonly parts: Float32Array[];
 }
 
 /** The sequence length the model was trained with (sentence-transformers' max_seq_length). */
@@ -64,7 +76,8 @@ export async function loadSentenceEncoder(modelDir: string, options: EncoderOpti
 
   const tokenizer = new Tokenizer(readJson(join(modelDir, 'tokenizer.json')), readJson(join(modelDir, 'tokenizer_config.json')));
   const sepId = tokenizer.token_to_id('[SEP]');
-  if (sepId === undefined) throw new Error(`tokenizer in ${modelDir} has no [SEP] token`);
+  const clsId = tokenizer.token_to_id('[CLS]');
+  if (sepId === undefined || clsId === undefined) throw new Error(`tokenizer in ${modelDir} has no [CLS]/[SEP] token`);
   const threads = options.threads ?? 1;
   const session = await InferenceSession.create(join(modelDir, 'model.onnx'), {
     executionProviders: ['cpu'],
@@ -76,19 +89,51 @@ export async function loadSentenceEncoder(modelDir: string, options: EncoderOpti
   const output = session.outputNames[0];
   if (output === undefined) throw new Error('the encoder model has no output');
 
-  const tokenize = (text: string): number[] => {
-    const ids = tokenizer.encode(text.slice(0, MAX_CHARS_TOKENIZED)).ids;
-    // Keep [CLS] and the first word pieces, and close with [SEP] as the tokenizer's truncation would.
-    return ids.length <= MAX_TOKENS ? ids : [...ids.slice(0, MAX_TOKENS - 1), sepId];
+  interface Row {
+    readonly ids: number[];
+    /** [start, end) token ranges of the segments inside ids. */
+    readonly spans: [number, number][];
+  }
+
+  const rowOf = (segments: readonly string[]): Row => {
+    const ids = [clsId];
+    const spans: [number, number][] = [];
+    let budget = MAX_CHARS_TOKENIZED;
+    for (const segment of segments) {
+      if (ids.length >= MAX_TOKENS - 1 || budget <= 0) break;
+      const piece = tokenizer.encode(segment.slice(0, budget), { add_special_tokens: false }).ids.slice(0, MAX_TOKENS - 1 - ids.length);
+      budget -= segment.length + 1;
+      if (piece.length === 0) continue;
+      spans.push([ids.length, ids.length + piece.length]);
+      ids.push(...piece);
+    }
+    ids.push(sepId);
+    return { ids, spans };
   };
 
-  const runBatch = async (batch: readonly number[][]): Promise<Float32Array[]> => {
-    const width = Math.max(...batch.map((ids) => ids.length));
+  const meanOf = (values: Float32Array, base: number, from: number, to: number, dim: number): Float32Array => {
+    const pooled = new Float32Array(dim);
+    for (let c = from; c < to; c++) {
+      const at = base + c * dim;
+      for (let d = 0; d < dim; d++) pooled[d]! += values[at + d]!;
+    }
+    let norm = 0;
+    for (let d = 0; d < dim; d++) {
+      pooled[d]! /= to - from;
+      norm += pooled[d]! * pooled[d]!;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (let d = 0; d < dim; d++) pooled[d]! /= norm;
+    return pooled;
+  };
+
+  const runBatch = async (batch: readonly Row[]): Promise<SegmentEmbedding[]> => {
+    const width = Math.max(...batch.map((row) => row.ids.length));
     const size = batch.length * width;
     const ids = new BigInt64Array(size);
     const mask = new BigInt64Array(size);
     batch.forEach((row, r) => {
-      row.forEach((id, c) => {
+      row.ids.forEach((id, c) => {
         ids[r * width + c] = BigInt(id);
         mask[r * width + c] = 1n;
       });
@@ -103,40 +148,34 @@ export async function loadSentenceEncoder(modelDir: string, options: EncoderOpti
     if (!hidden || hidden.dims.length !== 3) throw new Error(`unexpected encoder output ${output}`);
     const dim = Number(hidden.dims[2]);
     const values = hidden.data as Float32Array;
-    return batch.map((row, r) => {
-      // Mean over the real tokens (padding masked out), then unit length.
-      const pooled = new Float32Array(dim);
-      for (let c = 0; c < row.length; c++) {
-        const base = (r * width + c) * dim;
-        for (let d = 0; d < dim; d++) pooled[d]! += values[base + d]!;
-      }
-      let norm = 0;
-      for (let d = 0; d < dim; d++) {
-        pooled[d]! /= row.length;
-        norm += pooled[d]! * pooled[d]!;
-      }
-      norm = Math.sqrt(norm) || 1;
-      for (let d = 0; d < dim; d++) pooled[d]! /= norm;
-      return pooled;
-    });
+    // Mean over the real tokens (padding masked out), then unit length: sentence-transformers' pooling.
+    return batch.map((row, r) => ({
+      whole: meanOf(values, r * width * dim, 0, row.ids.length, dim),
+      parts: row.spans.map(([from, to]) => meanOf(values, r * width * dim, from, to, dim)),
+    }));
+  };
+
+  const embedSegments = async (inputs: readonly (readonly string[])[]): Promise<SegmentEmbedding[]> => {
+    const rows = inputs.map(rowOf);
+    // Similar lengths share a batch so little compute goes to padding.
+    const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.ids.length - rows[b]!.ids.length || a - b);
+    const out = new Array<SegmentEmbedding>(rows.length);
+    for (let start = 0; start < order.length; start += BATCH) {
+      const slice = order.slice(start, start + BATCH);
+      const embedded = await runBatch(slice.map((i) => rows[i]!));
+      slice.forEach((i, k) => {
+        out[i] = embedded[k]!;
+      });
+    }
+    return out;
   };
 
   const encoder: SentenceEncoder = {
     dimension: 384,
-    tokenize,
+    tokenize: (text) => rowOf([text]).ids,
+    embedSegments,
     async embed(texts) {
-      const tokens = texts.map(tokenize);
-      // Similar lengths share a batch so little compute goes to padding.
-      const order = tokens.map((_, i) => i).sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
-      const out = new Array<Float32Array>(texts.length);
-      for (let start = 0; start < order.length; start += BATCH) {
-        const slice = order.slice(start, start + BATCH);
-        const vectors = await runBatch(slice.map((i) => tokens[i]!));
-        slice.forEach((i, k) => {
-          out[i] = vectors[k]!;
-        });
-      }
-      return out;
+      return (await embedSegments(texts.map((t) => [t]))).map((e) => e.whole);
     },
     release: () => session.release(),
   };
