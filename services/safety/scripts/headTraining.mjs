@@ -12,7 +12,7 @@ const { encoderModelPath } = require(join(here, '../dist/config.js'));
 export const { RISK_LEVELS, createEncoderClassifier, headFeatures, headScore, trainRiskHead, combineHeadWithRules, loadSentenceEncoder } = safety;
 
 /** Head training settings: L2 chosen by scripts/train.mjs --search (out-of-fold log-loss). */
-export const HEAD_TRAINING = { l2: 0.02, epochs: 300, learningRate: 0.02 };
+export const HEAD_TRAINING = { l2: 0.05, epochs: 300, learningRate: 0.02 };
 /** A rule signal becomes a head feature when at least this many training messages carry it. */
 const MIN_SIGNAL_ROWS = 3;
 

@@ -12,7 +12,8 @@
 //    on everything.
 //
 // Training data: scripts/trainingData.mjs (never safety-blindset3.jsonl, the held-out test).
-// --search also tries several L2 strengths (out-of-fold log-loss). --cv-only writes nothing.
+// --search also tries several L2 strengths (out-of-fold log-loss); --l2 X trains with X instead of
+// HEAD_TRAINING.l2 (headTraining.mjs). --cv-only writes nothing.
 // Deterministic: the same inputs give byte-identical files.
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -62,7 +63,8 @@ export const RISK_MODEL: RiskModelJson | null = ${JSON.stringify(model)};
 
 // 2. the head.
 const inputs = await headInputsFor(rows);
-let training = HEAD_TRAINING;
+const l2Arg = args.indexOf('--l2');
+const training = l2Arg >= 0 ? { ...HEAD_TRAINING, l2: Number(args[l2Arg + 1]) } : HEAD_TRAINING;
 if (args.includes('--search')) {
   for (const l2 of [0.002, 0.005, 0.01, 0.02, 0.05, 0.1]) {
     const { probabilities } = outOfFold(rows, inputs, 5, { ...HEAD_TRAINING, l2 });
