@@ -13,6 +13,7 @@ export const TRAINING_FILES = [
   'safety-blindset.jsonl',
   'safety-blindset2.jsonl',
   'safety-trainset2.jsonl',
+  'safety-trainset3.jsonl',
 ];
 const HELD_OUT = /blindset3/;
 
