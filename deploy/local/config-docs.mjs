@@ -14,7 +14,8 @@ console.log('#### Every service\n');
 console.log(describeConfig({ ...commonSettings, ...natsSettings, ...mongoSettings, ...redisSettings }));
 for (const name of ['gateway', 'session', 'conversation', 'safety', 'billing', 'memory', 'audit']) {
   const mod = require(join(root, `services/${name}/dist/config.js`));
-  const spec = Object.values(mod)[0];
+  // Each service exports `<name>Config` (safety also exports the classifier's subset first).
+  const spec = mod[`${name}Config`] ?? Object.values(mod)[0];
   const own = Object.fromEntries(Object.entries(spec).filter(([, s]) => !shared.has(s.env)));
   console.log(`\n#### ${name}\n`);
   console.log(describeConfig(own));
