@@ -67,3 +67,4 @@ export {
 } from './platform';
 export { inMemoryDataKeys } from './data-keys';
 export type { DataKeyAnswer, InMemoryDataKeys } from './data-keys';
+export { eventually } from './eventually';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connectNats, ensureStreams, EventStore, type StoredEvent } from '@haven/eventstore';
 import { connectMongo, connectRedis, createGrpcClient, createLogger, createMetrics, DomainError, errors, GrpcServer, loadConfig, type GrpcClient, type MongoHandle } from '@haven/platform';
 import { billingV1, conversationV1, memoryV1, safetyV1, sessionV1 } from '@haven/proto';
-import { inMemoryDataKeys, startOpenAIStub, type OpenAIStub } from '@haven/testkit';
+import { eventually, inMemoryDataKeys, startOpenAIStub, type OpenAIStub } from '@haven/testkit';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Redis } from 'ioredis';
 import type { NatsConnection, Subscription } from 'nats';
@@ -220,15 +220,6 @@ async function eventsOf(sessionId: string): Promise<StoredEvent<ConversationEven
   return (await conversationStore.load(sessionId)).events;
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function transcriptWith(client: Instance['client'], sessionId: string, userId: string, count: number) {
   return eventually(async () => {

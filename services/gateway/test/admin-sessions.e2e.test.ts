@@ -1,20 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatformFixture, type PlatformFixture } from './platform-fixture';
+import { eventually } from '@haven/testkit';
 
 const AI_REPLY = 'Thank you for telling me. What weighs on you most right now?';
 const CALM_MESSAGE = 'I keep worrying about my exams and I cannot sleep before them.';
 const CRISIS_MESSAGE = "I've saved up my pills and I'm taking them all tonight. This is goodbye.";
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('admin sessions browser end to end (whole platform, real servers, LLM stub)', () => {
   let fx: PlatformFixture;
@@ -53,7 +45,7 @@ describe('admin sessions browser end to end (whole platform, real servers, LLM s
       const r = await browse(`userId=${ana.user.id}`);
       const row = r.json?.sessions?.[0];
       return row?.status === 'completed' && row.themes !== null ? row : undefined;
-    });
+    }, 30_000);
     expect(anaRow).toMatchObject({
       id: anaSession,
       userId: ana.user.id,
@@ -79,7 +71,7 @@ describe('admin sessions browser end to end (whole platform, real servers, LLM s
     const benRow = await eventually(async () => {
       const row = (await browse(`userId=${ben.user.id}`)).json?.sessions?.[0];
       return row?.safety?.alerts === 1 ? row : undefined;
-    });
+    }, 30_000);
     expect(benRow).toMatchObject({
       id: benSession,
       personaId: 'sarah',

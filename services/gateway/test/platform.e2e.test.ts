@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SERVICE_NAMES, startPlatform, type RunningPlatform } from '@haven/testkit';
+import { eventually, SERVICE_NAMES, startPlatform, type RunningPlatform } from '@haven/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 interface ReceivedSpan {
@@ -45,15 +45,6 @@ function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; clos
   );
 }
 
-async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('the whole platform as processes (real servers)', () => {
   let platform: RunningPlatform;

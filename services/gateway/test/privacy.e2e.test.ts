@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connectNats, EventStore, oneofCodec } from '@haven/eventstore';
 import { createGrpcClient, DataKeyCipher, isContentErased, type DataKeySource, type GrpcClient } from '@haven/platform';
 import { conversationV1, memoryV1 } from '@haven/proto';
-import type { StubChatRequest } from '@haven/testkit';
+import { eventually, type StubChatRequest } from '@haven/testkit';
 import { MongoClient } from 'mongodb';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,15 +22,6 @@ function stubReply(r: StubChatRequest): string {
   return 'Thank you for telling me. What feels most important right now?';
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('privacy end to end (whole platform, real servers, LLM stub)', () => {
   let fx: PlatformFixture;
@@ -90,7 +81,7 @@ describe('privacy end to end (whole platform, real servers, LLM stub)', () => {
       const r = await fx.api('GET', '/api/v1/memories', token);
       const mine = (r.json?.memories ?? []) as { id: string; text: string; status: string; sessionId: string; personaId: string }[];
       return mine.length >= 2 ? mine : undefined;
-    }, 'the proposed memories');
+    }, { what: 'the proposed memories', timeoutMs: 20_000 });
     expect(proposed.map((m) => [m.text, m.status, m.sessionId, m.personaId]).sort()).toEqual([
       [THEME_KEEP, 'proposed', first, 'alex'],
       [THEME_DROP, 'proposed', first, 'alex'],
@@ -152,7 +143,7 @@ describe('privacy end to end (whole platform, real servers, LLM stub)', () => {
     expect((await fx.api('DELETE', '/api/v1/me', token)).status).toBe(202);
     const err = await eventually(
       () => new DataKeyCipher(keys).decrypt(client.user.id, { ciphertext: posted!.data.content, keyId: posted!.data.keyId }).then(() => undefined, (e: unknown) => e),
-      'the key to be gone',
+      { what: 'the key to be gone', timeoutMs: 20_000 },
     );
     expect(isContentErased(err)).toBe(true);
     // The events are still in the stream (append-only), but only as ciphertext nobody can open.
@@ -175,7 +166,7 @@ describe('privacy end to end (whole platform, real servers, LLM stub)', () => {
     await eventually(async () => {
       const r = await fx.api('GET', `/api/v1/sessions/${sessionId}/summary`, token);
       return r.status === 200 ? r : undefined;
-    }, 'the incognito summary');
+    }, { what: 'the incognito summary', timeoutMs: 20_000 });
 
     // Every message of every stream on the server (events, KV buckets, DLQs), as raw bytes.
     const jsm = await nc.jetstreamManager();

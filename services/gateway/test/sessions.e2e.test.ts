@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { findFreePort, findRepoRoot, launchProcess, startOpenAIStub, startPlatform, type OpenAIStub, type RunningPlatform } from '@haven/testkit';
+import { eventually, findFreePort, findRepoRoot, launchProcess, startOpenAIStub, startPlatform, type OpenAIStub, type RunningPlatform } from '@haven/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsClient, type Frame } from './ws-client';
 
 // "A minute" lasts this many seconds in this test, for session and billing alike (production: 60).
 const SECONDS_PER_MINUTE = 3;
 
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('live AI sessions end to end (whole platform, real servers, LLM stub)', () => {
   let platform: RunningPlatform;

@@ -8,19 +8,11 @@ import type { RiskLevel } from '../src/domain/levels';
 import { sessionFlagsHandlers } from '../src/grpc/server';
 import { safetyCodec } from '../src/infrastructure/codec';
 import { mongoSessionFlagsQuery, safetyProjection, safetyReadModels } from '../src/projections/safetyReadModels';
+import { eventually } from '@haven/testkit';
 
 const run = Math.random().toString(36).slice(2, 8);
 const { RiskLevel: L, SafetyState: S } = safetyV1;
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('ListSessionFlags over the safety projections (real NATS + FerretDB)', () => {
   let nc: NatsConnection;

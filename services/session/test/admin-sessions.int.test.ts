@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillOccursAt, SESSIONS_COLLECTION, type SessionDoc } from '../src/projections/sessions';
 import { createSessionService, type SessionService } from '../src/session-service';
-import { inMemoryDataKeys } from '@haven/testkit';
+import { eventually, inMemoryDataKeys } from '@haven/testkit';
 
 // Real minutes: nothing here may end on its own timer while the tests run.
 const rules = { secondsPerMinute: 60, idleMinutes: 30, reminderLeadMinutes: 15 };
@@ -19,15 +19,6 @@ const DAY = 24 * 60 * 60 * 1000;
 
 type Client = GrpcClient<sessionV1.SessionServiceClient>;
 
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // The SESSION stream is shared with other test files: every query here filters on this run's personas or users.
 const persona = (name: string) => `${name}-${run}`;
@@ -89,7 +80,7 @@ describe('ListAllSessions: the admin sessions browser over the sessions read mod
     eventually(async () => {
       const res = await listAll({ personaId, limit: 100 });
       return res.sessions.length === n && ready(res) ? res : undefined;
-    });
+    }, 20_000);
   const rejection = async (p: Promise<unknown>) => {
     const err = await p.then(
       () => undefined,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connectNats, ensureStreams, EventStore } from '@haven/eventstore';
 import { connectMongo, connectRedis, createGrpcClient, createLogger, createMetrics, DomainError, GrpcServer, type GrpcClient } from '@haven/platform';
 import { sessionV1 } from '@haven/proto';
-import { inMemoryDataKeys } from '@haven/testkit';
+import { eventually, inMemoryDataKeys } from '@haven/testkit';
 import type { Redis } from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
@@ -29,15 +29,6 @@ interface Replica {
   registry: Registry;
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const user = (name: string) => `${name}-${run}-${randomUUID().slice(0, 6)}`;
