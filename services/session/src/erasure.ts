@@ -34,6 +34,8 @@ export interface SessionErasureDeps {
   readonly redis: Redis;
   /** The timer queue's sorted set (RedisTimerQueue key). */
   readonly timerKey?: string;
+  /** Called once the user's data is gone (e.g. to drop their cached data key). */
+  readonly onErased?: (userId: string) => void;
 }
 
 /** Deletes everything the session service holds about the user; idempotent. */
@@ -51,6 +53,7 @@ export function sessionUserEraser(deps: SessionErasureDeps, erased: ErasedUsers)
     }
     await tx.exec();
     await sessions.deleteMany({ userId });
+    deps.onErased?.(userId);
   };
 }
 

@@ -100,6 +100,8 @@ export async function createSessionService(o: SessionServiceOptions): Promise<Se
       registry: o.registry,
       ...(o.timerKey ? { timerKey: o.timerKey } : {}),
       ...(o.durableNames ? { name: o.durableNames.erasure } : {}),
+      // The reason's data key must not outlive the erasure in the cache.
+      onErased: (userId) => o.reasons.forget?.(userId),
     });
     projection = await startProjection({
       nc: o.nc,

@@ -22,6 +22,7 @@ async function eventually(probe: () => Promise<boolean>, timeoutMs = 15_000): Pr
 }
 
 describe('session erasure on memory.UserErased (real NATS, Redis, FerretDB)', () => {
+  const forgotten: string[] = [];
   let nc: NatsConnection;
   let redis: Redis;
   let db: Db;
@@ -39,7 +40,7 @@ describe('session erasure on memory.UserErased (real NATS, Redis, FerretDB)', ()
     redis = connectRedis(process.env.REDIS_URL!, logger);
     const erased = new ErasedUsers(db);
     await erased.ensureIndexes();
-    erasure = await startSessionErasure({ nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), db, redis, erased, timerKey, name: `session-erasure-${run}` });
+    erasure = await startSessionErasure({ nc, js: nc.jetstream(), jsm: await nc.jetstreamManager(), db, redis, erased, timerKey, name: `session-erasure-${run}`, onErased: (userId) => forgotten.push(userId) });
   });
 
   afterAll(async () => {
@@ -73,6 +74,8 @@ describe('session erasure on memory.UserErased (real NATS, Redis, FerretDB)', ()
     expect(await redis.zscore(timerKey, `tick:${s1}`)).toBeNull();
     expect(await redis.sismember('haven:sessions:live:standard', s1)).toBe(0);
     expect(await db.collection(SESSION_ERASED_USERS_COLLECTION).countDocuments({ _id: alice as never })).toBe(1);
+    // The cached data key of the reason is dropped for alice only.
+    expect(forgotten.filter((u) => u === alice || u === bob)).toEqual([alice]);
 
     // Bob is untouched.
     expect(await sessions.countDocuments({ userId: bob })).toBe(1);

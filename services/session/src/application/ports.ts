@@ -9,6 +9,8 @@ import type { SessionStatus } from '../domain/session';
 export interface ReasonCipher {
   encrypt(userId: string, plaintext: string): Promise<{ ciphertext: string; keyId: string }>;
   decrypt(userId: string, sealed: { ciphertext: string; keyId: string }): Promise<string>;
+  /** Drops a cached key once the user is erased. */
+  forget?(userId: string): void;
 }
 
 export interface ActiveSessionClaims {
