@@ -1,4 +1,4 @@
-import { type EventStoreLogger, type RunningProjection, type StoredEvent, ErasedUsers as SharedErasedUsers, startErasureConsumer } from '@haven/eventstore';
+import { type EventStoreLogger, type RunningProjection, type StoredEvent, ErasedUsers as SharedErasedUsers, skipErasedEvents, startErasureConsumer } from '@haven/eventstore';
 import type { Redis } from 'ioredis';
 import { type Collection, type Db } from 'mongodb';
 import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
@@ -27,14 +27,11 @@ export function skipErasedBalances(
   balances: Collection<BalanceDoc>,
   inner: (e: StoredEvent<BillingEvent>) => Promise<void>,
 ): (e: StoredEvent<BillingEvent>) => Promise<void> {
-  return async (e) => {
-    const userId = e.event.type === 'PlanConfigUpdated' ? undefined : e.event.data.userId;
-    if (userId === undefined) return inner(e);
-    if (await erased.covers(userId, e.aggregateId)) return;
-    await inner(e);
-    // The erasure may have run between the check and the write (another subject, another worker).
-    if (await erased.isErased(userId)) await balances.deleteOne({ _id: e.aggregateId });
-  };
+  return skipErasedEvents(erased, inner, {
+    // Plan configuration belongs to nobody.
+    userIdOf: (event) => (event.type === 'PlanConfigUpdated' ? undefined : event.data.userId),
+    undoLateWrite: (e) => balances.deleteOne({ _id: e.aggregateId }),
+  });
 }
 
 export interface BillingErasureDeps {
