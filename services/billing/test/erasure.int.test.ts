@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@haven/testkit';
 import { BILLING_ERASED_USERS_COLLECTION, ErasedUsers, skipErasedBalances, startBillingErasure } from '../src/erasure';
 import type { BillingEvent } from '../src/infrastructure/codec';
 import { RedisDailyCounter } from '../src/infrastructure/redisStores';
@@ -13,13 +14,6 @@ import { BALANCES_COLLECTION, balancesProjection, type BalanceDoc } from '../src
 
 const run = randomUUID().slice(0, 8);
 
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('billing erasure on memory.UserErased (real NATS, Redis, FerretDB)', () => {
   let nc: NatsConnection;
@@ -61,7 +55,7 @@ describe('billing erasure on memory.UserErased (real NATS, Redis, FerretDB)', ()
     const memory = new EventStore({ js: nc.jetstream(), jsm: await nc.jetstreamManager(), context: 'memory', codec: oneofCodec('memory', memoryV1.MemoryEvent) });
     await memory.append(`user-${alice}`, 'any', [{ type: 'UserErased', data: { userId: alice, requestedBy: alice } }], { actor: alice, now: new Date() });
 
-    await eventually(async () => (await balances.countDocuments({ userId: alice })) === 0);
+    await eventually(async () => ((await balances.countDocuments({ userId: alice })) === 0 ? true : undefined), { what: 'the erasure' });
     expect(await redis.keys(`haven:billing:daily*:${alice}:*`)).toEqual([]);
     expect(await db.collection(BILLING_ERASED_USERS_COLLECTION).countDocuments({ _id: alice as never })).toBe(1);
     expect(await balances.countDocuments({ userId: bob })).toBe(1);

@@ -6,19 +6,13 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@haven/testkit';
 import type { ConversationEvent } from '../src/domain/transcript';
 import { CONVERSATION_ERASED_USERS_COLLECTION, ErasedUsers, skipErasedTranscripts, startConversationErasure } from '../src/erasure';
 import { TRANSCRIPTS_COLLECTION, transcriptsProjection, type TranscriptDoc } from '../src/projections/transcripts';
 
 const run = randomUUID().slice(0, 8);
 
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('conversation erasure on memory.UserErased (real NATS, Redis, FerretDB)', () => {
   let nc: NatsConnection;
@@ -64,7 +58,7 @@ describe('conversation erasure on memory.UserErased (real NATS, Redis, FerretDB)
     await memory.append(`user-${alice}`, 'any', [{ type: 'UserErased', data: { userId: alice, requestedBy: alice } }], { actor: alice, now: new Date() });
 
     const transcripts = db.collection<TranscriptDoc>(TRANSCRIPTS_COLLECTION);
-    await eventually(async () => (await transcripts.countDocuments({ userId: alice })) === 0);
+    await eventually(async () => ((await transcripts.countDocuments({ userId: alice })) === 0 ? true : undefined), { what: 'the erasure' });
     expect(await redis.exists(`haven:incognito:${s1}`, `haven:incognito:${s2}`)).toBe(0);
     expect(await db.collection(CONVERSATION_ERASED_USERS_COLLECTION).countDocuments({ _id: alice as never })).toBe(1);
     expect(await transcripts.countDocuments({ userId: bob })).toBe(1);

@@ -5,19 +5,13 @@ import { memoryV1 } from '@haven/proto';
 import type { Db } from 'mongodb';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@haven/testkit';
 import type { SafetyEvent } from '../src/domain/events';
 import { ErasedUsers, SAFETY_ERASED_USERS_COLLECTION, skipErasedSafety, startSafetyErasure } from '../src/erasure';
 import { CRISIS_ALERTS_COLLECTION, SAFETY_SESSIONS_COLLECTION, safetyProjection, safetyReadModels, type CrisisAlertDoc, type SafetySessionDoc } from '../src/projections/safetyReadModels';
 
 const run = randomUUID().slice(0, 8);
 
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('safety erasure on memory.UserErased (real NATS, FerretDB)', () => {
   let nc: NatsConnection;
@@ -58,7 +52,7 @@ describe('safety erasure on memory.UserErased (real NATS, FerretDB)', () => {
 
     const alerts = db.collection<CrisisAlertDoc>(CRISIS_ALERTS_COLLECTION);
     const sessions = db.collection<SafetySessionDoc>(SAFETY_SESSIONS_COLLECTION);
-    await eventually(async () => (await alerts.countDocuments({ userId: alice })) === 0);
+    await eventually(async () => ((await alerts.countDocuments({ userId: alice })) === 0 ? true : undefined), { what: 'the erasure' });
     expect(await sessions.countDocuments({ userId: alice })).toBe(0);
     expect(await db.collection(SAFETY_ERASED_USERS_COLLECTION).countDocuments({ _id: alice as never })).toBe(1);
     expect(await alerts.countDocuments({ userId: bob })).toBe(1);

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@haven/testkit';
 import type { SessionEvent } from '../src/domain/events';
 import { ErasedUsers, SESSION_ERASED_USERS_COLLECTION, skipErasedSessions, startSessionErasure } from '../src/erasure';
 import { SESSIONS_COLLECTION, sessionsProjection, type SessionDoc } from '../src/projections/sessions';
@@ -13,13 +14,6 @@ import { SESSIONS_COLLECTION, sessionsProjection, type SessionDoc } from '../src
 const run = randomUUID().slice(0, 8);
 const memoryCodec = oneofCodec('memory', memoryV1.MemoryEvent);
 
-async function eventually(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('session erasure on memory.UserErased (real NATS, Redis, FerretDB)', () => {
   const forgotten: string[] = [];
@@ -69,7 +63,7 @@ describe('session erasure on memory.UserErased (real NATS, Redis, FerretDB)', ()
     await memory.append(`user-${alice}`, 'any', [{ type: 'UserErased', data: { userId: alice, requestedBy: alice } }], { actor: alice, now: new Date() });
 
     const sessions = db.collection<SessionDoc>(SESSIONS_COLLECTION);
-    await eventually(async () => (await sessions.countDocuments({ userId: alice })) === 0);
+    await eventually(async () => ((await sessions.countDocuments({ userId: alice })) === 0 ? true : undefined), { what: 'the erasure' });
     expect(await redis.exists(`haven:live:${s1}`, `haven:live:${s2}`, `haven:session:active:${alice}`)).toBe(0);
     expect(await redis.zscore(timerKey, `tick:${s1}`)).toBeNull();
     expect(await redis.sismember('haven:sessions:live:standard', s1)).toBe(0);
