@@ -1,5 +1,6 @@
 import { errors, isContentErased } from '@haven/platform';
 import { findPersona } from '../domain/personas';
+import type { StoredSummary } from '../domain/transcript';
 import type { ChatMessage } from './postMessage';
 import type { ContentCipher, IncognitoStore } from './ports';
 import type { StoredMessage } from './transcriptView';
@@ -12,16 +13,7 @@ export interface TranscriptRecord {
   incognito?: boolean;
   startedAt?: Date;
   messages: StoredMessage[];
-  summary?: {
-    summary: string;
-    keyTopics: string[];
-    emotions: string[];
-    techniques: string[];
-    nextSteps: string[];
-    offline: boolean;
-    keyId: string;
-    createdAt: Date;
-  };
+  summary?: StoredSummary;
 }
 
 /** A session's themes for the admin sessions browser: summary topics and emotions, no text. */

@@ -52,6 +52,9 @@ export interface SummaryGeneratedData {
   keyId: string;
 }
 
+/** A summary as read models keep it: the event's content (still sealed) and when it was made. */
+export type StoredSummary = Omit<SummaryGeneratedData, 'sessionId'> & { createdAt: Date };
+
 export type ConversationEvent =
   | { type: 'MessagePosted'; data: MessagePostedData }
   | { type: 'AiReplyCompleted'; data: AiReplyCompletedData }

@@ -1,21 +1,10 @@
 import { applyVersioned, RetryLaterError, type StoredEvent } from '@haven/eventstore';
 import type { Collection } from 'mongodb';
 import { messageOf, type StoredMessage } from '../application/transcriptView';
-import type { ConversationEvent } from '../domain/transcript';
+import type { ConversationEvent, StoredSummary } from '../domain/transcript';
 
 export const TRANSCRIPTS_COLLECTION = 'transcripts';
 export const TRANSCRIPTS_DURABLE = 'conversation-transcripts';
-
-export interface SummaryDoc {
-  summary: string;
-  keyTopics: string[];
-  emotions: string[];
-  techniques: string[];
-  nextSteps: string[];
-  offline: boolean;
-  keyId: string;
-  createdAt: Date;
-}
 
 /** Read model of one session's transcript (content sealed as in the events; '' when incognito). */
 export interface TranscriptDoc {
@@ -25,7 +14,7 @@ export interface TranscriptDoc {
   incognito?: boolean;
   startedAt?: Date;
   messages: StoredMessage[];
-  summary?: SummaryDoc;
+  summary?: StoredSummary;
   version: number;
 }
 
