@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Evaluates the built offline risk classifier (dist/) on labelled sets.
 //
-//   node services/safety/scripts/evaluate.mjs [--errors] [--only dev|holdout] [--no-encoder|--rules-only] [file.jsonl ...]
+//   node services/safety/scripts/evaluate.mjs [--errors] [--only test|calibration|dev|holdout] [--no-encoder|--rules-only] [file.jsonl ...]
 //   node services/safety/scripts/evaluate.mjs --cv [--errors]
 //
+// Without files: the test set (safety-blindset4.jsonl: written blind, never trained, tuned or
+// calibrated on) and the calibration set (safety-blindset3.jsonl: the thresholds were chosen on it).
 // For each file: confusion matrix, precision/recall per level, HIGH_RISK recall and the false-alarm
 // rates (NORMAL, and NORMAL+WATCH, raised to ELEVATED_CONCERN or HIGH_RISK).
 // By default the service's classifier runs: rules + sentence encoder + learned head (the model from
@@ -11,13 +13,13 @@
 // --rules-only: the rules alone. --errors lists every misclassified message with its signals.
 //
 // --cv: 5-fold stratified cross-validation of the head over the training files (trainingData.mjs),
-// with the shipped thresholds: out-of-fold metrics overall and per source file. The rules were
+// with the shipped thresholds (chosen on the calibration set): out-of-fold metrics overall and per source file. The rules were
 // written while looking at the older files, so the rule features are not blind there.
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { headInputsFor, matrixOf, outOfFold, predict, printErrors, printReport } from './headTraining.mjs';
-import { FIXTURES, readJsonLines, trainingRows } from './trainingData.mjs';
+import { CALIBRATION_FILE, FIXTURES, readJsonLines, TEST_FILE, trainingRows } from './trainingData.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -34,8 +36,9 @@ const showErrors = args.includes('--errors');
 const only = valueOf('--only');
 const valued = new Set(['--only'].map((f) => args.indexOf(f) + 1).filter((i) => i > 0));
 const explicit = args.filter((a, i) => !a.startsWith('--') && !valued.has(i));
-const defaults = { dev: join(FIXTURES, 'safety-devset.jsonl'), holdout: join(FIXTURES, 'safety-devset-holdout.jsonl') };
-const files = explicit.length > 0 ? explicit : only ? [defaults[only]] : [defaults.dev, defaults.holdout];
+const defaults = { test: join(FIXTURES, TEST_FILE), calibration: join(FIXTURES, CALIBRATION_FILE), dev: join(FIXTURES, 'safety-devset.jsonl'), holdout: join(FIXTURES, 'safety-devset-holdout.jsonl') };
+if (only && !defaults[only]) throw new Error(`--only ${only}: choose one of ${Object.keys(defaults).join(', ')}`);
+const files = explicit.length > 0 ? explicit : only ? [defaults[only]] : [defaults.test, defaults.calibration];
 
 async function classifierFor() {
   if (args.includes('--rules-only') || args.includes('--no-encoder')) {

@@ -1,6 +1,9 @@
-// Shared by train.mjs and evaluate.mjs --cv: the labelled files the models learn from, and the
-// deterministic stratified folds. safety-blindset3.jsonl is the lead's final held-out measurement
-// and is deliberately NOT in this list: never train, tune or evaluate on it here.
+// Shared by train.mjs and evaluate.mjs --cv: the labelled files the models learn from, the
+// calibration set and the deterministic stratified folds.
+//   - safety-blindset3.jsonl is the CALIBRATION set: the head never trains on it; the level
+//     thresholds are chosen on it (train.mjs).
+//   - safety-blindset4.jsonl is the TEST set: written blind, never trained, tuned or calibrated on;
+//     evaluate.mjs measures it. Neither may appear in TRAINING_FILES.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,17 +17,30 @@ export const TRAINING_FILES = [
   'safety-blindset2.jsonl',
   'safety-trainset2.jsonl',
   'safety-trainset3.jsonl',
+  'safety-trainset4-everyday.jsonl',
+  'safety-trainset4-hardnormal.jsonl',
+  'safety-trainset4-distress.jsonl',
+  'safety-trainset4-high.jsonl',
 ];
-const HELD_OUT = /blindset3/;
+/**
+ * The naive Bayes fallback (rules + NB, SAFETY_ENCODER=off) keeps learning from the files its
+ * combination thresholds were tuned on. Trained on the trainset4 files too, it reads an ordinary
+ * "see you next week, goodbye!" as HIGH_RISK: those files teach the history-aware head that a mild
+ * line after a crisis is HIGH_RISK, which a bag of words without history cannot represent.
+ */
+export const NAIVE_BAYES_FILES = TRAINING_FILES.filter((name) => !name.startsWith('safety-trainset4-'));
+export const CALIBRATION_FILE = 'safety-blindset3.jsonl';
+export const TEST_FILE = 'safety-blindset4.jsonl';
+const HELD_OUT = /blindset[34]/;
 
 export function readJsonLines(file) {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
 }
 
 /** The labelled training rows, each with its `source` file name. A training file not yet written is left out (with a note). */
-export function trainingRows() {
-  return TRAINING_FILES.flatMap((name) => {
-    if (HELD_OUT.test(name)) throw new Error(`${name} is the held-out test set: never train on it`);
+export function trainingRows(files = TRAINING_FILES) {
+  return files.flatMap((name) => {
+    if (HELD_OUT.test(name)) throw new Error(`${name} is the calibration or test set: never train on it`);
     const file = join(FIXTURES, name);
     if (!existsSync(file)) {
       console.error(`note: ${name} is not there yet; training without it`);

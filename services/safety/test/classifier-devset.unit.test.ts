@@ -73,13 +73,12 @@ describe('offline risk classifier on the labelled development set', () => {
 describe('the service classifier (rules + sentence encoder head) on the development set', () => {
   // The development set is part of the head's training data (scripts/train.mjs), so this guards
   // against regressions; it does not measure generalisation (train.mjs prints out-of-fold numbers).
-  // The head's thresholds put HIGH_RISK recall first (ADR 0007): the 5% false-alarm bar is not met
-  // even here (9.5% of NORMAL/WATCH raised when trained on 2,667 messages), so the guard sits at 12%.
-  it('finds at least 97% of HIGH_RISK messages and raises at most 12% of NORMAL/WATCH messages', async () => {
+  // Blind measurement: scripts/evaluate.mjs on safety-blindset4.jsonl (ADR 0009).
+  it('finds at least 97% of HIGH_RISK messages and raises at most 5% of NORMAL/WATCH messages', async () => {
     const classifier = await loadRiskClassifier(encoderModelPath(loadConfig('safety-test', classifierSettings).encoderModelDir));
     const rows = load('safety-devset.jsonl');
     const result = scoreLevels(rows, await classifier.classifyBatch(rows));
     expect(result.highRecall, `missed:\n${result.missedHigh.join('\n')}`).toBeGreaterThanOrEqual(0.97);
-    expect(result.falseAlarmRate, `raised:\n${result.alarms.join('\n')}`).toBeLessThanOrEqual(0.12);
+    expect(result.falseAlarmRate, `raised:\n${result.alarms.join('\n')}`).toBeLessThanOrEqual(0.05);
   }, 60_000);
 });

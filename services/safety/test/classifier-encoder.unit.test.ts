@@ -7,6 +7,8 @@ import {
   cosine,
   createEncoderClassifier,
   EncoderModelMissingError,
+  featureCount,
+  loadRiskHead,
   loadSentenceEncoder,
   MAX_TOKENS,
   sentencesOf,
@@ -85,10 +87,24 @@ describe('sentence encoder (all-MiniLM-L6-v2, int8 ONNX)', () => {
 describe('encoder classifier: rules + learned head', () => {
   const level = async (text: string, history: string[] = []): Promise<RiskLevel> => (await classifier.classify(text, history)).level;
 
-  it('ships a trained head with chosen thresholds', () => {
-    expect(RISK_HEAD.weights).toHaveLength(4);
-    expect(RISK_HEAD.weights[0]!.length).toBe(RISK_HEAD.mean.length);
+  it('ships a trained head (an ensemble of networks) with chosen thresholds', () => {
+    expect(RISK_HEAD.version).toBe(2);
+    expect(RISK_HEAD.members.length).toBeGreaterThan(1);
+    expect(RISK_HEAD.inputs).toBe(featureCount(RISK_HEAD.signals));
     expect(RISK_HEAD.thresholds.high).toBeGreaterThan(0);
+    const head = loadRiskHead(RISK_HEAD);
+    const p = head.probabilities(new Float64Array(RISK_HEAD.inputs));
+    expect(p).toHaveLength(4);
+    expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('refuses a head whose weights do not fit its shape, saying what is wrong', () => {
+    const member = RISK_HEAD.members[0]!;
+    expect(() => loadRiskHead({ ...RISK_HEAD, members: [{ ...member, w1: member.w1.slice(0, 400) }] })).toThrow(/member 0 w1 holds \d+ weights, expected/);
+    expect(() => loadRiskHead({ ...RISK_HEAD, inputs: RISK_HEAD.inputs + 1 })).toThrow(/inputs/);
+    expect(() => loadRiskHead({ ...RISK_HEAD, members: [] })).toThrow(/no ensemble members/);
+    expect(() => loadRiskHead({ ...RISK_HEAD, version: 1 } as unknown as typeof RISK_HEAD)).toThrow(/retrain/);
+    expect(() => loadRiskHead(RISK_HEAD).probabilities(new Float64Array(3))).toThrow(/got 3 features/);
   });
 
   it('"painless ways to die" is HIGH_RISK although "to die for" is an idiom', async () => {
@@ -106,7 +122,7 @@ describe('encoder classifier: rules + learned head', () => {
     expect(await level("tonight's the night", ['I bought a rope'])).toBe('HIGH_RISK');
   });
 
-  it.each(['this commute is killing me', 'I could murder a pizza', 'that joke killed me', 'hello', 'I passed my driving test today!'])(
+  it.each(['this commute is killing me', 'I could murder a pizza', 'that joke killed me', 'hello', 'I passed my driving test today!', 'ok', 'k thx', 'can we pick up where we left off last time?', 'I had a calm walk by the river today'])(
     'leaves "%s" NORMAL',
     async (text) => {
       expect(await level(text)).toBe('NORMAL');
@@ -121,6 +137,11 @@ describe('encoder classifier: rules + learned head', () => {
       expect(a.confidence).toBeGreaterThan(0);
     },
   );
+
+  it('reads a bare "ok" by its history: ordinary alone, HIGH_RISK after a plan', async () => {
+    expect(await level('ok')).toBe('NORMAL');
+    expect(await level('ok', ['ive got the pills saved up', 'tonight when everyone is asleep'])).toBe('HIGH_RISK');
+  });
 
   it('keeps the rule signals and adds the encoder signal', async () => {
     const a = await classifier.classify('gonna kms tonight');

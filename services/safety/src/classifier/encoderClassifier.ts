@@ -1,7 +1,7 @@
 import { createClassifier, type RuleAnalysis, type RuleClassifier } from './classifier';
 import { combineHeadWithRules } from './headCombination';
 import { RISK_HEAD } from './model/riskHeadData';
-import { headScore, meanEmbedding, sentencesOf, type HeadInput, type RiskHeadJson } from './riskHead';
+import { headScore, loadRiskHead, meanEmbedding, sentencesOf, type HeadInput, type RiskHead, type RiskHeadJson } from './riskHead';
 import type { Assessment } from './riskLevel';
 import { loadSentenceEncoder, type EncoderOptions, type SegmentEmbedding, type SentenceEncoder } from './sentenceEncoder';
 
@@ -42,7 +42,9 @@ export interface EncoderClassifierOptions {
 
 export function createEncoderClassifier(options: EncoderClassifierOptions): RiskClassifier {
   const { encoder } = options;
-  const head = options.head ?? RISK_HEAD;
+  // Decoded on first use (loadRiskClassifier's warm-up), so headInputs() works without a head (train.mjs).
+  let head: RiskHead | undefined;
+  const trainedHead = (): RiskHead => (head ??= loadRiskHead(options.head ?? RISK_HEAD));
   const rules = options.rules ?? createClassifier({ model: null });
   const historyEmbedded = options.historyEmbedded ?? 3;
   const cacheSize = options.embeddingCacheSize ?? 5000;
@@ -97,7 +99,8 @@ export function createEncoderClassifier(options: EncoderClassifierOptions): Risk
   };
 
   const assess = (input: HeadInputWithRules): Assessment => {
-    return combineHeadWithRules({ probabilities: headScore(head, input), rules: input.rules }, head.thresholds);
+    const model = trainedHead();
+    return combineHeadWithRules({ probabilities: headScore(model, input), rules: input.rules }, model.thresholds);
   };
 
   return {

@@ -3,8 +3,8 @@ export type { ClassifierOptions, RuleAnalysis, RuleClassifier } from './classifi
 export { createEncoderClassifier, loadRiskClassifier } from './encoderClassifier';
 export type { ClassifyInput, EncoderClassifierOptions, HeadInputWithRules, RiskClassifier } from './encoderClassifier';
 export { combineHeadWithRules } from './headCombination';
-export { EMBEDDING_DIMENSION, featureCount, headFeatures, headProbabilities, headScore, levelFromProbabilities, meanEmbedding, sentencesOf, trainRiskHead } from './riskHead';
-export type { HeadExample, HeadInput, HeadThresholds, RiskHeadJson, TrainedHead, TrainingOptions } from './riskHead';
+export { EMBEDDING_DIMENSION, featureCount, headFeatures, headScore, levelFromProbabilities, loadRiskHead, meanEmbedding, sentencesOf } from './riskHead';
+export type { HeadInput, HeadMemberJson, HeadThresholds, RiskHead, RiskHeadJson } from './riskHead';
 export { cosine, EncoderModelMissingError, loadSentenceEncoder, MAX_TOKENS } from './sentenceEncoder';
 export type { EncoderOptions, SentenceEncoder } from './sentenceEncoder';
 export { RISK_LEVELS, levelRank, maxLevel } from './riskLevel';

@@ -1,31 +1,42 @@
 import { RISK_LEVELS, type RiskLevel } from './riskLevel';
 
 /**
- * The learned head of the offline classifier: multinomial logistic regression over
+ * The learned head of the offline classifier: a small ensemble of one-hidden-layer neural networks
+ * (ReLU, softmax over the four levels; their probabilities are averaged) over
  *
  *   [ sentence embedding of the message | mean embedding of the last history messages |
  *     has-history flag | the rules' level (one-hot) | the rules' signals (0/1 per known code) ]
  *
  * The encoder supplies what rules cannot enumerate (indirect, euphemistic and slangy phrasing);
- * the rule features supply what a sentence embedding blurs (negation scope, idioms, context
- * codes from earlier messages). Pure: no I/O, deterministic. Trained by scripts/train.mjs into
- * model/riskHeadData.ts.
+ * the rule features supply what a sentence embedding blurs (negation scope, idioms, context codes
+ * from earlier messages). The hidden layer lets the head learn interactions a linear head cannot,
+ * e.g. "a bare 'ok' is ordinary unless the history holds a plan" (ADR 0009). Trained with
+ * scikit-learn by scripts/train.mjs (scripts/train_head.py) into model/riskHeadData.ts. Inference
+ * here is pure: no I/O, deterministic.
  */
 export interface RiskHeadJson {
-  readonly version: 1;
+  readonly version: 2;
   /** Rule signal codes, in feature order (learnt from the training data). */
   readonly signals: readonly string[];
-  /** Per-feature standardisation: x' = (x - mean) / scale. */
-  readonly mean: readonly number[];
-  readonly scale: readonly number[];
-  /** weights[level][feature], levels in RISK_LEVELS order. */
-  readonly weights: readonly (readonly number[])[];
-  readonly bias: readonly number[];
+  /** Input width: 2 × 384 + 1 + 4 + signals.length. */
+  readonly inputs: number;
+  readonly members: readonly HeadMemberJson[];
   readonly thresholds: HeadThresholds;
 }
 
+/** One network: weights as base64 of little-endian float32, row-major. */
+export interface HeadMemberJson {
+  readonly hidden: number;
+  /** hidden × inputs */
+  readonly w1: string;
+  readonly b1: readonly number[];
+  /** 4 × hidden */
+  readonly w2: string;
+  readonly b2: readonly number[];
+}
+
 /**
- * How the head's probabilities map to a level (chosen by out-of-fold cross-validation in train.mjs).
+ * How the head's probabilities map to a level (chosen in train.mjs on the calibration set).
  * p = [NORMAL, WATCH, ELEVATED_CONCERN, HIGH_RISK].
  */
 export interface HeadThresholds {
@@ -97,16 +108,73 @@ function softmax(z: Float64Array): number[] {
   return e.map((v) => v / sum);
 }
 
-/** Probabilities of [NORMAL, WATCH, ELEVATED_CONCERN, HIGH_RISK] for a raw feature vector. */
-export function headProbabilities(model: Pick<RiskHeadJson, 'mean' | 'scale' | 'weights' | 'bias'>, x: Float64Array): number[] {
-  const z = new Float64Array(RISK_LEVELS.length);
-  for (let k = 0; k < RISK_LEVELS.length; k++) {
-    const w = model.weights[k]!;
-    let s = model.bias[k]!;
-    for (let j = 0; j < x.length; j++) s += w[j]! * ((x[j]! - model.mean[j]!) / model.scale[j]!);
-    z[k] = s;
-  }
-  return softmax(z);
+function float32s(base64: string, length: number, what: string): Float32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length !== length * 4) throw new Error(`risk head: ${what} holds ${bytes.length / 4} weights, expected ${length}`);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) out[i] = bytes.readFloatLE(i * 4);
+  return out;
+}
+
+interface Member {
+  readonly hidden: number;
+  readonly w1: Float32Array;
+  readonly b1: Float64Array;
+  readonly w2: Float32Array;
+  readonly b2: Float64Array;
+}
+
+/** A head ready to score: weights decoded once. */
+export interface RiskHead {
+  readonly signals: readonly string[];
+  readonly thresholds: HeadThresholds;
+  /** Probabilities of [NORMAL, WATCH, ELEVATED_CONCERN, HIGH_RISK] for a raw feature vector. */
+  probabilities(x: Float64Array): number[];
+}
+
+/** Decodes and checks a trained head (model/riskHeadData.ts or one written by train.mjs). */
+export function loadRiskHead(json: RiskHeadJson): RiskHead {
+  if (json.version !== 2) throw new Error(`risk head: version ${String(json.version)} is not supported (expected 2); retrain with scripts/train.mjs`);
+  const inputs = featureCount(json.signals);
+  if (json.inputs !== inputs) throw new Error(`risk head: ${json.inputs} inputs, but ${inputs} features for ${json.signals.length} signals`);
+  if (json.members.length === 0) throw new Error('risk head: no ensemble members');
+  const levels = RISK_LEVELS.length;
+  const members: Member[] = json.members.map((m, i) => {
+    if (m.b1.length !== m.hidden || m.b2.length !== levels) throw new Error(`risk head: member ${i} has malformed biases`);
+    return {
+      hidden: m.hidden,
+      w1: float32s(m.w1, m.hidden * inputs, `member ${i} w1`),
+      b1: Float64Array.from(m.b1),
+      w2: float32s(m.w2, levels * m.hidden, `member ${i} w2`),
+      b2: Float64Array.from(m.b2),
+    };
+  });
+  const h = new Float64Array(Math.max(...members.map((m) => m.hidden)));
+  const z = new Float64Array(levels);
+  return {
+    signals: json.signals,
+    thresholds: json.thresholds,
+    probabilities(x) {
+      if (x.length !== inputs) throw new Error(`risk head: got ${x.length} features, expected ${inputs}`);
+      const mean = new Array<number>(levels).fill(0);
+      for (const m of members) {
+        for (let u = 0; u < m.hidden; u++) {
+          let s = m.b1[u]!;
+          const row = u * inputs;
+          for (let j = 0; j < inputs; j++) s += m.w1[row + j]! * x[j]!;
+          h[u] = s > 0 ? s : 0;
+        }
+        for (let k = 0; k < levels; k++) {
+          let s = m.b2[k]!;
+          const row = k * m.hidden;
+          for (let u = 0; u < m.hidden; u++) s += m.w2[row + u]! * h[u]!;
+          z[k] = s;
+        }
+        softmax(z).forEach((p, k) => (mean[k]! += p / members.length));
+      }
+      return mean;
+    },
+  };
 }
 
 /**
@@ -116,10 +184,10 @@ export function headProbabilities(model: Pick<RiskHeadJson, 'mean' | 'scale' | '
  * features) finds it. The sentence embeddings are pooled from the same encoder pass as the whole
  * message (sentenceEncoder.embedSegments), so they cost no extra inference.
  */
-export function headScore(model: Pick<RiskHeadJson, 'mean' | 'scale' | 'weights' | 'bias' | 'signals'>, input: HeadInput): number[] {
-  let best = headProbabilities(model, headFeatures(input, model.signals));
+export function headScore(model: RiskHead, input: HeadInput): number[] {
+  let best = model.probabilities(headFeatures(input, model.signals));
   for (const sentence of input.sentences ?? []) {
-    const p = headProbabilities(model, headFeatures({ ...input, message: sentence }, model.signals));
+    const p = model.probabilities(headFeatures({ ...input, message: sentence }, model.signals));
     if (p[3]! > best[3]!) best = p;
   }
   return best;
@@ -141,102 +209,3 @@ export function levelFromProbabilities(p: readonly number[], t: HeadThresholds):
   return watch / (normal + watch || 1) >= t.watch ? 'WATCH' : 'NORMAL';
 }
 
-export interface TrainingOptions {
-  /** L2 penalty on the weights (not the biases). */
-  readonly l2: number;
-  readonly epochs?: number;
-  readonly learningRate?: number;
-  /** Loss weight per level (RISK_LEVELS order); default: inverse level frequency, normalised to mean 1. */
-  readonly levelWeights?: readonly number[];
-}
-
-export interface HeadExample {
-  readonly x: Float64Array;
-  readonly label: RiskLevel;
-}
-
-export type TrainedHead = Pick<RiskHeadJson, 'mean' | 'scale' | 'weights' | 'bias'>;
-
-/**
- * Fits the head by full-batch Adam on the class-weighted cross-entropy + L2. Deterministic: zero
- * initial weights, a fixed number of epochs, a fixed summation order, so the same examples give
- * the same weights on every run and machine.
- */
-export function trainRiskHead(examples: readonly HeadExample[], options: TrainingOptions): TrainedHead {
-  const n = examples.length;
-  if (n === 0) throw new Error('no training examples');
-  const dim = examples[0]!.x.length;
-  const levels = RISK_LEVELS.length;
-  const epochs = options.epochs ?? 300;
-  const lr = options.learningRate ?? 0.02;
-
-  const mean = new Array<number>(dim).fill(0);
-  const scale = new Array<number>(dim).fill(0);
-  for (const { x } of examples) for (let j = 0; j < dim; j++) mean[j]! += x[j]! / n;
-  for (const { x } of examples) for (let j = 0; j < dim; j++) scale[j]! += (x[j]! - mean[j]!) ** 2 / n;
-  // A constant feature (a signal never seen in this fold) keeps scale 1: it contributes nothing.
-  for (let j = 0; j < dim; j++) scale[j] = Math.sqrt(scale[j]!) || 1;
-  const xs = examples.map(({ x }) => Float64Array.from(x, (v, j) => (v - mean[j]!) / scale[j]!));
-  const ys = examples.map(({ label }) => RISK_LEVELS.indexOf(label));
-
-  const counts = RISK_LEVELS.map((_, k) => ys.filter((y) => y === k).length);
-  const rawWeights = options.levelWeights ?? counts.map((c) => (c > 0 ? n / (levels * c) : 0));
-  const sampleWeight = ys.map((y) => rawWeights[y]!);
-  const totalWeight = sampleWeight.reduce((a, b) => a + b, 0);
-
-  const W = Array.from({ length: levels }, () => new Float64Array(dim));
-  const b = new Float64Array(levels);
-  const mW = Array.from({ length: levels }, () => new Float64Array(dim));
-  const vW = Array.from({ length: levels }, () => new Float64Array(dim));
-  const mb = new Float64Array(levels);
-  const vb = new Float64Array(levels);
-  const beta1 = 0.9;
-  const beta2 = 0.999;
-  const eps = 1e-8;
-  const gW = Array.from({ length: levels }, () => new Float64Array(dim));
-  const gb = new Float64Array(levels);
-  const z = new Float64Array(levels);
-
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    for (let k = 0; k < levels; k++) {
-      gW[k]!.fill(0);
-      gb[k] = 0;
-    }
-    for (let i = 0; i < n; i++) {
-      const x = xs[i]!;
-      for (let k = 0; k < levels; k++) {
-        const w = W[k]!;
-        let s = b[k]!;
-        for (let j = 0; j < dim; j++) s += w[j]! * x[j]!;
-        z[k] = s;
-      }
-      const p = softmax(z);
-      const weight = sampleWeight[i]! / totalWeight;
-      for (let k = 0; k < levels; k++) {
-        const err = (p[k]! - (ys[i] === k ? 1 : 0)) * weight;
-        if (err === 0) continue;
-        const g = gW[k]!;
-        for (let j = 0; j < dim; j++) g[j]! += err * x[j]!;
-        gb[k]! += err;
-      }
-    }
-    const correction1 = 1 - beta1 ** epoch;
-    const correction2 = 1 - beta2 ** epoch;
-    for (let k = 0; k < levels; k++) {
-      const w = W[k]!;
-      const g = gW[k]!;
-      const m = mW[k]!;
-      const v = vW[k]!;
-      for (let j = 0; j < dim; j++) {
-        const grad = g[j]! + options.l2 * w[j]!;
-        m[j] = beta1 * m[j]! + (1 - beta1) * grad;
-        v[j] = beta2 * v[j]! + (1 - beta2) * grad * grad;
-        w[j]! -= (lr * (m[j]! / correction1)) / (Math.sqrt(v[j]! / correction2) + eps);
-      }
-      mb[k] = beta1 * mb[k]! + (1 - beta1) * gb[k]!;
-      vb[k] = beta2 * vb[k]! + (1 - beta2) * gb[k]! * gb[k]!;
-      b[k]! -= (lr * (mb[k]! / correction1)) / (Math.sqrt(vb[k]! / correction2) + eps);
-    }
-  }
-  return { mean, scale, weights: W.map((w) => Array.from(w)), bias: Array.from(b) };
-}
