@@ -68,3 +68,4 @@ export {
 export { inMemoryDataKeys } from './data-keys';
 export type { DataKeyAnswer, InMemoryDataKeys } from './data-keys';
 export { eventually } from './eventually';
+export { rejection } from './rejection';

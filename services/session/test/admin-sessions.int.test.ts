@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillOccursAt, SESSIONS_COLLECTION, type SessionDoc } from '../src/projections/sessions';
 import { createSessionService, type SessionService } from '../src/session-service';
-import { eventually, inMemoryDataKeys } from '@haven/testkit';
+import { eventually, inMemoryDataKeys, rejection } from '@haven/testkit';
 
 // Real minutes: nothing here may end on its own timer while the tests run.
 const rules = { secondsPerMinute: 60, idleMinutes: 30, reminderLeadMinutes: 15 };
@@ -81,14 +81,7 @@ describe('ListAllSessions: the admin sessions browser over the sessions read mod
       const res = await listAll({ personaId, limit: 100 });
       return res.sessions.length === n && ready(res) ? res : undefined;
     }, 20_000);
-  const rejection = async (p: Promise<unknown>) => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err, 'expected the call to fail').toBeInstanceOf(DomainError);
-    return err as DomainError;
-  };
+  const rejected = (p: Promise<unknown>) => rejection(p, DomainError);
 
   // Three sessions of two users and two personas: one completed, one live, one scheduled in two days.
   const ana = user('ana');
@@ -213,12 +206,12 @@ describe('ListAllSessions: the admin sessions browser over the sessions read mod
   }, 60_000);
 
   it('rejects bad filters with INVALID_ARGUMENT naming the field in its message', async () => {
-    const inverted = await rejection(listAll({ userId: ana, from: new Date(Date.now() + DAY), to: new Date() }));
+    const inverted = await rejected(listAll({ userId: ana, from: new Date(Date.now() + DAY), to: new Date() }));
     expect(inverted).toMatchObject({ kind: 'InvalidArgument', code: 'INVALID_RANGE' });
-    expect(await rejection(listAll({ personaId: 'not a persona!' }))).toMatchObject({ kind: 'InvalidArgument', message: expect.stringContaining('persona_id') });
-    expect(await rejection(listAll({ status: 99 as sessionV1.SessionStatus }))).toMatchObject({ kind: 'InvalidArgument', message: expect.stringContaining('status') });
-    expect(await rejection(listAll({ cursor: 'bogus' }))).toMatchObject({ kind: 'InvalidArgument', code: 'INVALID_CURSOR' });
-    expect(await rejection(listAll({ userId: 'u'.repeat(201) }))).toMatchObject({ kind: 'InvalidArgument', message: expect.stringContaining('user_id') });
+    expect(await rejected(listAll({ personaId: 'not a persona!' }))).toMatchObject({ kind: 'InvalidArgument', message: expect.stringContaining('persona_id') });
+    expect(await rejected(listAll({ status: 99 as sessionV1.SessionStatus }))).toMatchObject({ kind: 'InvalidArgument', message: expect.stringContaining('status') });
+    expect(await rejected(listAll({ cursor: 'bogus' }))).toMatchObject({ kind: 'InvalidArgument', code: 'INVALID_CURSOR' });
+    expect(await rejected(listAll({ userId: 'u'.repeat(201) }))).toMatchObject({ kind: 'InvalidArgument', message: expect.stringContaining('user_id') });
   });
 
   it('backfills occursAt on documents projected before it existed, never over a newer value', async () => {

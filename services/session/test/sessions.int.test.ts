@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connectNats, ensureStreams, EventStore } from '@haven/eventstore';
 import { connectMongo, connectRedis, createGrpcClient, createLogger, createMetrics, DomainError, GrpcServer, type GrpcClient } from '@haven/platform';
 import { sessionV1 } from '@haven/proto';
-import { eventually, inMemoryDataKeys } from '@haven/testkit';
+import { eventually, inMemoryDataKeys, rejection } from '@haven/testkit';
 import type { Redis } from 'ioredis';
 import type { NatsConnection } from 'nats';
 import { Registry } from 'prom-client';
@@ -108,14 +108,7 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
     })();
     return frames;
   }
-  const rejection = async (p: Promise<unknown>) => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err, 'expected the call to fail').toBeInstanceOf(DomainError);
-    return err as DomainError;
-  };
+  const rejected = (p: Promise<unknown>) => rejection(p, DomainError);
 
   it('the client’s reason is sealed with their data key in events and Redis, opened for the owner; incognito keeps none', async () => {
     const userId = user('rhea');
@@ -189,7 +182,7 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
     expect(frames.filter((f) => f.type === 'session_ended')).toEqual([{ type: 'session_ended', reason: 'completed' }]);
     expect((await get(a, id, userId)).session).toMatchObject({ status: SessionStatus.SESSION_STATUS_COMPLETED, messageCount: 10, closingMood: 4, baselineMood: 2 });
     expect(await redis.hget(`haven:live:${id}`, 'status')).toBe('completed');
-    expect((await rejection(record(a, id, userId, 'm11'))).code).toBe('SESSION_ENDED');
+    expect((await rejected(record(a, id, userId, 'm11'))).code).toBe('SESSION_ENDED');
   });
 
   it('pause stops the clock and postpones the timers; resume re-arms them', async () => {
@@ -204,8 +197,8 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
     const during = (await get(b, id, userId)).session!;
     expect(during.phase).toBe(Phase.PHASE_EMOTIONAL_BASELINE);
     expect(during.secondsRemaining).toBe(leftAtPause);
-    expect((await rejection(record(a, id, userId, 'while-paused'))).code).toBe('SESSION_NOT_ACTIVE');
-    expect((await rejection(a.unary((x) => x.pauseSession, 'PauseSession', { sessionId: id, userId }))).code).toBe('SESSION_NOT_ACTIVE');
+    expect((await rejected(record(a, id, userId, 'while-paused'))).code).toBe('SESSION_NOT_ACTIVE');
+    expect((await rejected(a.unary((x) => x.pauseSession, 'PauseSession', { sessionId: id, userId }))).code).toBe('SESSION_NOT_ACTIVE');
 
     const resumed = await b.unary((x) => x.resumeSession, 'ResumeSession', { sessionId: id, userId });
     expect(resumed.session!.status).toBe(SessionStatus.SESSION_STATUS_ACTIVE);
@@ -281,7 +274,7 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
       () => get(a, randomUUID(), owner),
     ];
     for (const call of calls) {
-      const err = await rejection(call());
+      const err = await rejected(call());
       expect(err.kind).toBe('NotFound');
       expect(err.code).toBe('SESSION_NOT_FOUND');
     }
@@ -314,7 +307,7 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
       [() => list(a, userId, SessionFilter.SESSION_FILTER_HISTORY, 10, 'not-a-cursor'), 'INVALID_CURSOR', 'cursor'],
     ];
     for (const [call, code, field] of cases) {
-      const err = await rejection(call());
+      const err = await rejected(call());
       expect({ kind: err.kind, code: err.code }).toEqual({ kind: 'InvalidArgument', code });
       expect(err.message).toContain(field);
     }
@@ -326,10 +319,10 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
   it('allows one live session per user, also under concurrent starts', async () => {
     const userId = user('ida');
     const first = await start(a, { userId });
-    const err = await rejection(start(b, { userId }));
+    const err = await rejected(start(b, { userId }));
     expect({ kind: err.kind, code: err.code }).toEqual({ kind: 'Conflict', code: 'SESSION_ALREADY_ACTIVE' });
     await a.unary((x) => x.pauseSession, 'PauseSession', { sessionId: first.session!.id, userId });
-    expect((await rejection(start(b, { userId }))).code).toBe('SESSION_ALREADY_ACTIVE');
+    expect((await rejected(start(b, { userId }))).code).toBe('SESSION_ALREADY_ACTIVE');
     await end(a, first.session!.id, userId);
 
     const racer = user('jo');
@@ -419,7 +412,7 @@ describe('session service (real NATS, Redis, FerretDB; two replicas)', () => {
       scheduledAt,
     });
     expect((await history(id)).map((e) => e.type)).toEqual(['SessionScheduled', 'SessionReminderDue', 'SessionStarted']);
-    expect((await rejection(start(a, { userId, sessionId: id }))).code).toBe('SESSION_EXISTS');
+    expect((await rejected(start(a, { userId, sessionId: id }))).code).toBe('SESSION_EXISTS');
     await end(a, id, userId);
   });
 });

@@ -172,27 +172,19 @@ export function registerAdminSessionRoutes(app: FastifyInstance, deps: AdminSess
       const ids = page.sessions.map((s) => s.id);
       const unavailable: ('themes' | 'safety')[] = [];
       // Themes and flags decorate the page: if either service fails, the rows still come, with nulls.
+      const bySession = async <T extends { sessionId: string }>(part: 'themes' | 'safety', call: () => Promise<{ sessions: T[] }>): Promise<Map<string, T>> => {
+        if (ids.length === 0) return new Map();
+        try {
+          return new Map((await call()).sessions.map((x) => [x.sessionId, x]));
+        } catch (e: unknown) {
+          req.log.warn({ err: e instanceof Error ? e.message : String(e) }, `admin sessions: ${part === 'safety' ? 'safety flags' : part} unavailable`);
+          unavailable.push(part);
+          return new Map();
+        }
+      };
       const [themes, flags] = await Promise.all([
-        ids.length === 0
-          ? new Map<string, conversationV1.SessionThemes>()
-          : conversation.unary((c) => c.listSessionThemes, 'ListSessionThemes', { sessionIds: ids }).then(
-              (r) => new Map(r.sessions.map((t) => [t.sessionId, t])),
-              (e: unknown) => {
-                req.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'admin sessions: themes unavailable');
-                unavailable.push('themes');
-                return new Map<string, conversationV1.SessionThemes>();
-              },
-            ),
-        ids.length === 0
-          ? new Map<string, safetyV1.SessionFlags>()
-          : safety.unary((c) => c.listSessionFlags, 'ListSessionFlags', { sessionIds: ids }).then(
-              (r) => new Map(r.sessions.map((f) => [f.sessionId, f])),
-              (e: unknown) => {
-                req.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'admin sessions: safety flags unavailable');
-                unavailable.push('safety');
-                return new Map<string, safetyV1.SessionFlags>();
-              },
-            ),
+        bySession('themes', () => conversation.unary((c) => c.listSessionThemes, 'ListSessionThemes', { sessionIds: ids })),
+        bySession('safety', () => safety.unary((c) => c.listSessionFlags, 'ListSessionFlags', { sessionIds: ids })),
       ]);
       return {
         sessions: page.sessions.map((s) => {
