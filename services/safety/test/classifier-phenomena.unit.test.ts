@@ -80,8 +80,16 @@ describe('indirect and euphemistic intent is HIGH_RISK', () => {
     "by the time you read this I'll be gone",
     "I've been stockpiling my sleeping pills",
     'how many paracetamol would it take to die',
+    "going to overdose on my mum's sleeping tablets when she's out",
   ])('%s', (text) => {
     expect(level(text)).toBe('HIGH_RISK');
+  });
+
+  it('a British spelling is not mistaken for another word: a multi-storey is not a story', () => {
+    const text = 'what floor of the multi storey car park would be high enough to die';
+    expect(signals(text)).not.toContain('media_context');
+    expect(level(text)).toBe('HIGH_RISK');
+    expect(signals('we moved into a flat on the third storey')).not.toContain('media_context');
   });
 
   it('everyday versions of the same acts stay ordinary', () => {

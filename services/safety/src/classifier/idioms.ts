@@ -78,15 +78,25 @@ function markFigurativeKillMe(sentence: Sentence, wholeMessage: readonly Sentenc
   return found;
 }
 
-/** "overdosed on chocolate" is figurative; "overdose on my sleeping pills" is not. */
+/** Parts of speech that end the noun phrase after "overdose on". */
+const PHRASE_END = new Set(['PUNCT', 'CCONJ', 'SCONJ', 'ADP', 'AUX']);
+
+/**
+ * "overdosed on chocolate" is figurative; "overdose on my sleeping pills" and "overdose on my
+ * dad's heart tablets" are not: any drug word in the noun phrase after "on" makes it literal.
+ */
 function markFigurativeOverdose(tokens: readonly Token[]): boolean {
   let found = false;
   tokens.forEach((t, i) => {
     if (t.lemma !== 'overdose' && !t.text.startsWith('overdos')) return;
     if (tokens[i + 1]?.text !== 'on') return;
-    let j = i + 2;
-    while (tokens[j] && ['my', 'the', 'a', 'all', 'some', 'those', 'these', 'his', 'her', 'their'].includes(tokens[j]?.text ?? '')) j++;
-    if (!inClass(tokens[j], 'DRUG')) {
+    const phrase: Token[] = [];
+    for (let j = i + 2; j < Math.min(tokens.length, i + 7); j++) {
+      const word = tokens[j];
+      if (!word || PHRASE_END.has(word.pos)) break;
+      phrase.push(word);
+    }
+    if (!phrase.some((word) => inClass(word, 'DRUG'))) {
       t.idiom = true;
       found = true;
     }

@@ -52,6 +52,12 @@ function negationFlags(raw: readonly RawToken[], clauses: readonly number[]): bo
   return negated;
 }
 
+/**
+ * Words whose wink-nlp normal form (British to American spelling) merges them with a word that
+ * means something else here: a "multi-storey" car park is not a "story" (a media frame).
+ */
+const KEEP_AS_WRITTEN: ReadonlySet<string> = new Set(['storey', 'storeys']);
+
 function toSentence(nlp: WinkMethods, sentence: ItemSentence): Sentence {
   const its = nlp.its;
   // wink-nlp's typings declare its.lemma with a parameter type that does not fit ItsFunction;
@@ -59,9 +65,14 @@ function toSentence(nlp: WinkMethods, sentence: ItemSentence): Sentence {
   const lemma = its.lemma as unknown as ItsFunction<string>;
   const tokens = sentence.tokens();
   const texts = tokens.out(its.normal) as string[];
+  const written = (tokens.out(its.value) as string[]).map((v) => v.toLowerCase());
   const lemmas = tokens.out(lemma) as string[];
   const tags = tokens.out(its.pos) as string[];
-  const raw: RawToken[] = texts.map((text, i) => ({ text, lemma: lemmas[i] ?? text, pos: tags[i] ?? 'X' }));
+  const raw: RawToken[] = texts.map((text, i) => {
+    const asWritten = written[i];
+    if (asWritten !== undefined && KEEP_AS_WRITTEN.has(asWritten)) return { text: asWritten, lemma: asWritten, pos: tags[i] ?? 'X' };
+    return { text, lemma: lemmas[i] ?? text, pos: tags[i] ?? 'X' };
+  });
   const clauses = clauseNumbers(raw);
   const negated = negationFlags(raw, clauses);
   const analysed: Token[] = raw.map((t, index) => ({ ...t, index, clause: clauses[index] ?? 0, negated: negated[index] ?? false, idiom: false }));
