@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Evaluates the built offline risk classifier (dist/) on labelled sets.
 //
-//   node services/safety/scripts/evaluate.mjs [--errors] [--only test|calibration|dev|holdout] [--no-encoder|--rules-only] [file.jsonl ...]
+//   node services/safety/scripts/evaluate.mjs [--errors] [--only test|dev|holdout] [--no-encoder|--rules-only] [file.jsonl ...]
 //   node services/safety/scripts/evaluate.mjs --cv [--errors]
 //
-// Without files: the test set (safety-blindset4.jsonl: written blind, never trained, tuned or
-// calibrated on) and the calibration set (safety-blindset3.jsonl: the thresholds were chosen on it).
+// Without files: the test set (safety-blindset6.jsonl: written blind, never trained, tuned or
+// calibrated on). Every other labelled file is training data, so numbers on it are in-sample.
 // For each file: confusion matrix, precision/recall per level, HIGH_RISK recall and the false-alarm
 // rates (NORMAL, and NORMAL+WATCH, raised to ELEVATED_CONCERN or HIGH_RISK).
 // By default the service's classifier runs: rules + sentence encoder + learned head (the model from
@@ -13,13 +13,14 @@
 // --rules-only: the rules alone. --errors lists every misclassified message with its signals.
 //
 // --cv: 5-fold stratified cross-validation of the head over the training files (trainingData.mjs),
-// with the shipped thresholds (chosen on the calibration set): out-of-fold metrics overall and per source file. The rules were
-// written while looking at the older files, so the rule features are not blind there.
+// with the shipped thresholds: out-of-fold metrics for the calibration files (where train.mjs chose
+// the thresholds), overall and per source file. The rules were written while looking at the older
+// files, so the rule features are not blind there.
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { headInputsFor, matrixOf, outOfFold, predict, printErrors, printReport } from './headTraining.mjs';
-import { CALIBRATION_FILE, FIXTURES, readJsonLines, TEST_FILE, trainingRows } from './trainingData.mjs';
+import { CALIBRATION_FILES, FIXTURES, readJsonLines, TEST_FILE, trainingRows } from './trainingData.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -36,9 +37,9 @@ const showErrors = args.includes('--errors');
 const only = valueOf('--only');
 const valued = new Set(['--only'].map((f) => args.indexOf(f) + 1).filter((i) => i > 0));
 const explicit = args.filter((a, i) => !a.startsWith('--') && !valued.has(i));
-const defaults = { test: join(FIXTURES, TEST_FILE), calibration: join(FIXTURES, CALIBRATION_FILE), dev: join(FIXTURES, 'safety-devset.jsonl'), holdout: join(FIXTURES, 'safety-devset-holdout.jsonl') };
+const defaults = { test: join(FIXTURES, TEST_FILE), dev: join(FIXTURES, 'safety-devset.jsonl'), holdout: join(FIXTURES, 'safety-devset-holdout.jsonl') };
 if (only && !defaults[only]) throw new Error(`--only ${only}: choose one of ${Object.keys(defaults).join(', ')}`);
-const files = explicit.length > 0 ? explicit : only ? [defaults[only]] : [defaults.test, defaults.calibration];
+const files = explicit.length > 0 ? explicit : [defaults[only ?? 'test']];
 
 async function classifierFor() {
   if (args.includes('--rules-only') || args.includes('--no-encoder')) {
@@ -66,6 +67,8 @@ async function crossValidate() {
   const { probabilities } = outOfFold(rows, inputs);
   const predictions = predict(inputs, probabilities, RISK_HEAD.thresholds);
   const levels = predictions.map((p) => p.level);
+  const calibration = rows.map((r, i) => (CALIBRATION_FILES.includes(r.source) ? i : -1)).filter((i) => i >= 0);
+  printReport(`out of fold: calibration files ${CALIBRATION_FILES.join(' + ')}`, matrixOf(calibration.map((i) => rows[i]), calibration.map((i) => levels[i])));
   printReport(`5-fold stratified CV over ${rows.length} messages, thresholds ${JSON.stringify(RISK_HEAD.thresholds)}`, matrixOf(rows, levels));
   for (const source of [...new Set(rows.map((r) => r.source))]) {
     const idx = rows.map((r, i) => (r.source === source ? i : -1)).filter((i) => i >= 0);

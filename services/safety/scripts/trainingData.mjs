@@ -1,37 +1,51 @@
 // Shared by train.mjs and evaluate.mjs --cv: the labelled files the models learn from, the
-// calibration set and the deterministic stratified folds.
-//   - safety-blindset3.jsonl is the CALIBRATION set: the head never trains on it; the level
-//     thresholds are chosen on it (train.mjs).
-//   - safety-blindset4.jsonl is the TEST set: written blind, never trained, tuned or calibrated on;
-//     evaluate.mjs measures it. Neither may appear in TRAINING_FILES.
+// calibration files and the deterministic stratified folds (ADR 0010).
+//   - CALIBRATION_FILES (blind sets 3, 4 and 5) are training files too; the level thresholds are
+//     chosen on their out-of-fold probabilities (train.mjs), never on in-sample ones.
+//   - TEST_FILE (blind set 6) is written blind and never trained, tuned or calibrated on;
+//     evaluate.mjs measures it. It may not appear in TRAINING_FILES.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(here, '../test/fixtures');
-export const TRAINING_FILES = [
+/**
+ * The naive Bayes fallback (rules + NB, SAFETY_ENCODER=off) keeps learning from the files its
+ * combination thresholds were tuned on. Trained on the later files too, it reads an ordinary
+ * "see you next week, goodbye!" as HIGH_RISK: those files teach the history-aware head that a mild
+ * line after a crisis is HIGH_RISK, which a bag of words without history cannot represent.
+ */
+export const NAIVE_BAYES_FILES = [
   'safety-devset.jsonl',
   'safety-devset-holdout.jsonl',
   'safety-blindset.jsonl',
   'safety-blindset2.jsonl',
   'safety-trainset2.jsonl',
   'safety-trainset3.jsonl',
+];
+/** Everything the head learns from. */
+export const TRAINING_FILES = [
+  ...NAIVE_BAYES_FILES,
   'safety-trainset4-everyday.jsonl',
   'safety-trainset4-hardnormal.jsonl',
   'safety-trainset4-distress.jsonl',
   'safety-trainset4-high.jsonl',
+  'safety-blindset3.jsonl',
+  'safety-blindset4.jsonl',
+  'safety-trainset5-context.jsonl',
+  'safety-trainset5-high.jsonl',
+  'safety-trainset5-ordinary.jsonl',
+  'safety-blindset5.jsonl',
 ];
 /**
- * The naive Bayes fallback (rules + NB, SAFETY_ENCODER=off) keeps learning from the files its
- * combination thresholds were tuned on. Trained on the trainset4 files too, it reads an ordinary
- * "see you next week, goodbye!" as HIGH_RISK: those files teach the history-aware head that a mild
- * line after a crisis is HIGH_RISK, which a bag of words without history cannot represent.
+ * The thresholds are chosen on these files' out-of-fold probabilities: messages written blind
+ * (from SAFETY_LEVELS.md alone) in the natural mix of levels, which the rules were never written
+ * against. The targeted training files (contrastive pairs, hard negatives) would skew the choice.
  */
-export const NAIVE_BAYES_FILES = TRAINING_FILES.filter((name) => !name.startsWith('safety-trainset4-'));
-export const CALIBRATION_FILE = 'safety-blindset3.jsonl';
-export const TEST_FILE = 'safety-blindset4.jsonl';
-const HELD_OUT = /blindset[34]/;
+export const CALIBRATION_FILES = ['safety-blindset3.jsonl', 'safety-blindset4.jsonl', 'safety-blindset5.jsonl'];
+export const TEST_FILE = 'safety-blindset6.jsonl';
+const HELD_OUT = /blindset6/;
 
 export function readJsonLines(file) {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
@@ -40,7 +54,7 @@ export function readJsonLines(file) {
 /** The labelled training rows, each with its `source` file name. A training file not yet written is left out (with a note). */
 export function trainingRows(files = TRAINING_FILES) {
   return files.flatMap((name) => {
-    if (HELD_OUT.test(name)) throw new Error(`${name} is the calibration or test set: never train on it`);
+    if (HELD_OUT.test(name)) throw new Error(`${name} is the test set: never train on it`);
     const file = join(FIXTURES, name);
     if (!existsSync(file)) {
       console.error(`note: ${name} is not there yet; training without it`);

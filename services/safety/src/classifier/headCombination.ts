@@ -17,18 +17,14 @@ function round(x: number): number {
  * HIGH_RISK recall first, few false alarms second). The head reads the rule signals as features,
  * so idioms, negation and context already weigh in there. On top of that, a HIGH_RISK from the
  * rules stands unless the head is nearly sure it is not (p[HIGH] below `ruleHighFloor`): a rule
- * that fired on a plan, a method or a time is kept as a safety net. A message that reports feeling
- * better, and that the rules do not read as a crisis, is capped at ELEVATED_CONCERN.
+ * that fired on a plan, a method or a time is kept as a safety net. There is no cap for "I feel
+ * better": after a plan, "i'm fine don't worry" is read as the head reads it (ADR 0010).
  */
 export function combineHeadWithRules(verdict: HeadVerdict, t: HeadThresholds): Assessment {
   const p = verdict.probabilities;
   const pHigh = p[3] ?? 0;
   const headLevel = levelFromProbabilities(p, t);
-  let level: RiskLevel = headLevel;
-  if (verdict.rules.level === 'HIGH_RISK' && pHigh >= t.ruleHighFloor) level = 'HIGH_RISK';
-  // A report of feeling better that the rules do not read as a crisis stays below HIGH_RISK even
-  // after crisis messages: the history embedding alone must not turn relief into an alarm.
-  if (level === 'HIGH_RISK' && verdict.rules.level !== 'HIGH_RISK' && verdict.rules.signals.includes('feels_better')) level = 'ELEVATED_CONCERN';
+  const level: RiskLevel = verdict.rules.level === 'HIGH_RISK' && pHigh >= t.ruleHighFloor ? 'HIGH_RISK' : headLevel;
 
   const signals = new Set(verdict.rules.signals);
   if (levelRank(level) >= levelRank('ELEVATED_CONCERN')) for (const code of verdict.rules.contextCodes) signals.add(code);
