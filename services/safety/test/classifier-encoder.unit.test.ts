@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { loadConfig } from '@haven/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  combineHeadWithRules,
   cosine,
   createEncoderClassifier,
   EncoderModelMissingError,
@@ -117,15 +116,10 @@ describe('encoder classifier: rules + learned head', () => {
     expect(await level('i want to die fr fr tonight')).toBe('HIGH_RISK');
   });
 
-  it('reads a line through the plan in its history', async () => {
+  it('"I feel steadier now" after a crisis message is not HIGH_RISK', async () => {
+    expect(await level('I feel steadier now', ['I have 40 pills saved up and I am taking them tonight'])).not.toBe('HIGH_RISK');
+    expect(await level('I feel steadier now', ['i want to kill myself', 'i bought a rope'])).not.toBe('HIGH_RISK');
     expect(await level("tonight's the night", ['I bought a rope'])).toBe('HIGH_RISK');
-  });
-
-  it('does not cap "I feel fine" below the head: after an unwithdrawn plan it is the head\'s call (ADR 0010)', () => {
-    const thresholds = { high: 0.3, elevated: 0.8, watch: 0.5, ruleHighFloor: 0.05 };
-    const rules = { level: 'NORMAL' as const, confidence: 0.9, signals: ['feels_better'], contextCodes: ['context:prior_method'] };
-    expect(combineHeadWithRules({ probabilities: [0.1, 0, 0.1, 0.8], rules }, thresholds).level).toBe('HIGH_RISK');
-    expect(combineHeadWithRules({ probabilities: [0.7, 0.1, 0.1, 0.1], rules }, thresholds).level).toBe('NORMAL');
   });
 
   it.each(['this commute is killing me', 'I could murder a pizza', 'that joke killed me', 'hello', 'I passed my driving test today!', 'ok', 'k thx', 'can we pick up where we left off last time?', 'I had a calm walk by the river today'])(

@@ -17,14 +17,20 @@ function round(x: number): number {
  * HIGH_RISK recall first, few false alarms second). The head reads the rule signals as features,
  * so idioms, negation and context already weigh in there. On top of that, a HIGH_RISK from the
  * rules stands unless the head is nearly sure it is not (p[HIGH] below `ruleHighFloor`): a rule
- * that fired on a plan, a method or a time is kept as a safety net. There is no cap for "I feel
- * better": after a plan, "i'm fine don't worry" is read as the head reads it (ADR 0010).
+ * that fired on a plan, a method or a time is kept as a safety net. A message that reports feeling
+ * better, and that the rules do not read as a crisis, is capped at ELEVATED_CONCERN.
  */
 export function combineHeadWithRules(verdict: HeadVerdict, t: HeadThresholds): Assessment {
   const p = verdict.probabilities;
   const pHigh = p[3] ?? 0;
   const headLevel = levelFromProbabilities(p, t);
-  const level: RiskLevel = verdict.rules.level === 'HIGH_RISK' && pHigh >= t.ruleHighFloor ? 'HIGH_RISK' : headLevel;
+  let level: RiskLevel = headLevel;
+  if (verdict.rules.level === 'HIGH_RISK' && pHigh >= t.ruleHighFloor) level = 'HIGH_RISK';
+  // A report of feeling better that the rules do not read as a crisis stays below HIGH_RISK even
+  // after crisis messages: the history embedding alone must not turn relief into an alarm. Without
+  // this cap, "Thank you. That helped, I feel a bit steadier." after an on-call person had resolved
+  // the alert put the session straight back into SAFETY_MODE (crisis e2e test, ADR 0010).
+  if (level === 'HIGH_RISK' && verdict.rules.level !== 'HIGH_RISK' && verdict.rules.signals.includes('feels_better')) level = 'ELEVATED_CONCERN';
 
   const signals = new Set(verdict.rules.signals);
   if (levelRank(level) >= levelRank('ELEVATED_CONCERN')) for (const code of verdict.rules.contextCodes) signals.add(code);
