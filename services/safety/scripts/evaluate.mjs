@@ -19,8 +19,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { headInputsFor, matrixOf, outOfFold, predict, printErrors, printReport } from './headTraining.mjs';
-import { CALIBRATION_FILES, FIXTURES, readJsonLines, TEST_FILE, trainingRows } from './trainingData.mjs';
+import { headInputsFor, matrixOf, outOfFold, predict, printBySource, printErrors, printReport } from './headTraining.mjs';
+import { CALIBRATION_FILES, calibrationIndices, FIXTURES, readJsonLines, TEST_FILE, trainingRows } from './trainingData.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -67,13 +67,10 @@ async function crossValidate() {
   const { probabilities } = outOfFold(rows, inputs);
   const predictions = predict(inputs, probabilities, RISK_HEAD.thresholds);
   const levels = predictions.map((p) => p.level);
-  const calibration = rows.map((r, i) => (CALIBRATION_FILES.includes(r.source) ? i : -1)).filter((i) => i >= 0);
+  const calibration = calibrationIndices(rows);
   printReport(`out of fold: calibration files ${CALIBRATION_FILES.join(' + ')}`, matrixOf(calibration.map((i) => rows[i]), calibration.map((i) => levels[i])));
   printReport(`5-fold stratified CV over ${rows.length} messages, thresholds ${JSON.stringify(RISK_HEAD.thresholds)}`, matrixOf(rows, levels));
-  for (const source of [...new Set(rows.map((r) => r.source))]) {
-    const idx = rows.map((r, i) => (r.source === source ? i : -1)).filter((i) => i >= 0);
-    printReport(`out of fold: ${source}`, matrixOf(idx.map((i) => rows[i]), idx.map((i) => levels[i])));
-  }
+  printBySource(rows, levels);
   if (showErrors) printErrors(rows, predictions, probabilities);
 }
 

@@ -247,6 +247,14 @@ export function printReport(title, matrix) {
   return m;
 }
 
+/** One report per source file of the rows (out-of-fold levels, for instance). */
+export function printBySource(rows, levels, title = 'out of fold') {
+  for (const source of [...new Set(rows.map((r) => r.source))]) {
+    const idx = rows.flatMap((r, i) => (r.source === source ? [i] : []));
+    printReport(`${title}: ${source} (${idx.length})`, matrixOf(idx.map((i) => rows[i]), idx.map((i) => levels[i])));
+  }
+}
+
 export function printErrors(rows, predictions, probabilities) {
   console.log('\nmisclassified:');
   rows.forEach((row, i) => {

@@ -30,11 +30,12 @@ import {
   matrixOf,
   outOfFold,
   predict,
+  printBySource,
   printErrors,
   printReport,
   printTradeOff,
 } from './headTraining.mjs';
-import { CALIBRATION_FILES, NAIVE_BAYES_FILES, TRAINING_FILES, trainingRows } from './trainingData.mjs';
+import { CALIBRATION_FILES, calibrationIndices, NAIVE_BAYES_FILES, TRAINING_FILES, trainingRows } from './trainingData.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -72,7 +73,7 @@ const inputs = await headInputsFor(rows);
 console.log(`\nfitting the head on ${rows.length} messages and 5 cross-validation folds (${training.members * 6} networks) ${JSON.stringify(training)}`);
 const { head, probabilities } = outOfFold(rows, inputs, { options: training, final: true });
 console.log(`out-of-fold log-loss ${logLoss(rows, probabilities).toFixed(4)}`);
-const calibrationIdx = rows.map((r, i) => (CALIBRATION_FILES.includes(r.source) ? i : -1)).filter((i) => i >= 0);
+const calibrationIdx = calibrationIndices(rows);
 if (calibrationIdx.length === 0) throw new Error(`no calibration rows: ${CALIBRATION_FILES.join(', ')} must be among the training files`);
 const pick = (list) => calibrationIdx.map((i) => list[i]);
 const calibration = pick(rows);
@@ -85,10 +86,7 @@ const levels = predictions.map((p) => p.level);
 printReport(`calibration, out of fold: ${CALIBRATION_FILES.join(' + ')} (${calibration.length}; thresholds chosen here)`, matrixOf(calibration, pick(levels)));
 printTradeOff(calibration, pick(probabilities), 'head alone, calibration files, out of fold');
 printReport(`5-fold stratified CV, out of fold, all ${rows.length} messages, calibrated thresholds`, matrixOf(rows, levels));
-for (const source of sources) {
-  const idx = rows.map((r, i) => (r.source === source ? i : -1)).filter((i) => i >= 0);
-  printReport(`out of fold: ${source} (${idx.length})`, matrixOf(idx.map((i) => rows[i]), idx.map((i) => levels[i])));
-}
+printBySource(rows, levels);
 if (args.includes('--errors')) printErrors(rows, predictions, probabilities);
 
 if (write) {
