@@ -4,7 +4,7 @@
 //   node services/safety/scripts/evaluate.mjs [--errors] [--only test|dev|holdout] [--no-encoder|--rules-only] [file.jsonl ...]
 //   node services/safety/scripts/evaluate.mjs --cv [--errors]
 //
-// Without files: the test set (safety-blindset6.jsonl: written blind, never trained, tuned or
+// Without files: the test set (safety-blindset7.jsonl: written blind, never trained, tuned or
 // calibrated on). Every other labelled file is training data, so numbers on it are in-sample.
 // For each file: confusion matrix, precision/recall per level, HIGH_RISK recall and the false-alarm
 // rates (NORMAL, and NORMAL+WATCH, raised to ELEVATED_CONCERN or HIGH_RISK).

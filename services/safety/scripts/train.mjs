@@ -12,9 +12,9 @@
 //    - 5-fold stratified cross-validation scores every training message with a head that did not
 //      see it (out of fold);
 //    - the level thresholds are chosen on the out-of-fold scores of the calibration files (blind
-//      sets 3, 4 and 5): HIGH_RISK recall >= 0.98 first, then the fewest NORMAL→ELEVATED/HIGH;
+//      sets 3 to 6): HIGH_RISK recall >= 0.98 first, then the fewest NORMAL→ELEVATED/HIGH;
 //    - out-of-fold metrics with those thresholds are printed overall and per source file.
-// The test set (safety-blindset6.jsonl) is not read here: evaluate.mjs measures it.
+// The test set (safety-blindset7.jsonl) is not read here: evaluate.mjs measures it.
 // --hidden N, --alpha X, --members N, --max-iter N override HEAD_TRAINING (headTraining.mjs) for
 // comparisons. --cv-only writes nothing. Repeatable: seeded folds and network initialisation.
 // Takes about 17 minutes on 2 cores (30 networks: five members for the final head and each fold).

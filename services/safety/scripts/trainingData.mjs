@@ -1,8 +1,8 @@
 // Shared by train.mjs and evaluate.mjs --cv: the labelled files the models learn from, the
 // calibration files and the deterministic stratified folds (ADR 0010).
-//   - CALIBRATION_FILES (blind sets 3, 4 and 5) are training files too; the level thresholds are
+//   - CALIBRATION_FILES (blind sets 3 to 6) are training files too; the level thresholds are
 //     chosen on their out-of-fold probabilities (train.mjs), never on in-sample ones.
-//   - TEST_FILE (blind set 6) is written blind and never trained, tuned or calibrated on;
+//   - TEST_FILE (blind set 7) is written blind and never trained, tuned or calibrated on;
 //     evaluate.mjs measures it. It may not appear in TRAINING_FILES.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -37,14 +37,15 @@ export const TRAINING_FILES = [
   'safety-trainset5-high.jsonl',
   'safety-trainset5-ordinary.jsonl',
   'safety-blindset5.jsonl',
+  'safety-blindset6.jsonl',
 ];
 /**
  * The thresholds are chosen on these files' out-of-fold probabilities: messages written blind
  * (from SAFETY_LEVELS.md alone) in the natural mix of levels, which the rules were never written
  * against. The targeted training files (contrastive pairs, hard negatives) would skew the choice.
  */
-export const CALIBRATION_FILES = ['safety-blindset3.jsonl', 'safety-blindset4.jsonl', 'safety-blindset5.jsonl'];
-export const TEST_FILE = 'safety-blindset6.jsonl';
+export const CALIBRATION_FILES = ['safety-blindset3.jsonl', 'safety-blindset4.jsonl', 'safety-blindset5.jsonl', 'safety-blindset6.jsonl'];
+export const TEST_FILE = 'safety-blindset7.jsonl';
 
 export function readJsonLines(file) {
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
