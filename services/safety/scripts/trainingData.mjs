@@ -38,6 +38,8 @@ export const TRAINING_FILES = [
   'safety-trainset5-ordinary.jsonl',
   'safety-blindset5.jsonl',
   'safety-blindset6.jsonl',
+  'safety-trainset6-ordinary.jsonl',
+  'safety-trainset6-high.jsonl',
 ];
 /**
  * The thresholds are chosen on these files' out-of-fold probabilities: messages written blind
