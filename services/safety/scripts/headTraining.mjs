@@ -13,7 +13,7 @@ const root = join(here, '../../..');
 const require = createRequire(import.meta.url);
 const safety = require(join(here, '../dist/classifier/index.js'));
 const { encoderModelPath } = require(join(here, '../dist/config.js'));
-export const { RISK_LEVELS, createEncoderClassifier, featureCount, headFeatures, headScore, loadRiskHead, combineHeadWithRules, loadSentenceEncoder } = safety;
+export const { RISK_LEVELS, EMBEDDING_DIMENSION, createEncoderClassifier, featureCount, headFeatures, headScore, loadRiskHead, combineHeadWithRules, loadSentenceEncoder } = safety;
 
 /**
  * Head training settings (scripts/train_head.py): an ensemble of `members` networks with one
@@ -21,19 +21,30 @@ export const { RISK_LEVELS, createEncoderClassifier, featureCount, headFeatures,
  * comparison on the calibration data: alpha 0.1 / 0.3 / 0.03 / 0.01 gave NORMAL false alarms of
  * 7.8% / 13.3% / 5.0% / 3.9% at HIGH_RISK recall 0.98-0.99 on blind set 3 (ADR 0009); out of fold on
  * blind sets 3 + 4 at recall 0.98, five members raised 5.0% of NORMAL messages, three 6.1% (ADR 0010).
+ * `rule_dropout`: the share of training rows added once more as if the rules had seen nothing
+ * (train_head.py); out of fold on blind sets 3-6 at recall 0.98, 1 raised 4.3% of NORMAL messages,
+ * 0 raised 5.2% (three members each, ADR 0011).
  */
-export const HEAD_TRAINING = { hidden: 256, alpha: 0.01, members: 5, max_iter: 400 };
+export const HEAD_TRAINING = { hidden: 256, alpha: 0.01, members: 5, max_iter: 400, rule_dropout: 1 };
 
-/** HEAD_TRAINING with overrides from the command line (--hidden N --alpha X --members N --max-iter N), for comparisons. */
+/** HEAD_TRAINING with overrides from the command line (--hidden N --alpha X --members N --max-iter N --rule-dropout X), for comparisons. */
 export function headTrainingFrom(args) {
-  const value = (flag) => {
+  const value = (flag, { zero = false } = {}) => {
     const i = args.indexOf(flag);
     if (i < 0) return undefined;
     const n = Number(args[i + 1]);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got ${args[i + 1]}`);
+    if (!Number.isFinite(n) || n < 0 || (n === 0 && !zero)) throw new Error(`${flag} needs a ${zero ? 'non-negative' : 'positive'} number, got ${args[i + 1]}`);
     return n;
   };
-  return { hidden: value('--hidden') ?? HEAD_TRAINING.hidden, alpha: value('--alpha') ?? HEAD_TRAINING.alpha, members: value('--members') ?? HEAD_TRAINING.members, max_iter: value('--max-iter') ?? HEAD_TRAINING.max_iter };
+  const ruleDropout = value('--rule-dropout', { zero: true });
+  if (ruleDropout !== undefined && ruleDropout > 1) throw new Error(`--rule-dropout is a share of the rows, from 0 to 1; got ${ruleDropout}`);
+  return {
+    hidden: value('--hidden') ?? HEAD_TRAINING.hidden,
+    alpha: value('--alpha') ?? HEAD_TRAINING.alpha,
+    members: value('--members') ?? HEAD_TRAINING.members,
+    max_iter: value('--max-iter') ?? HEAD_TRAINING.max_iter,
+    rule_dropout: ruleDropout ?? HEAD_TRAINING.rule_dropout,
+  };
 }
 /** A rule signal becomes a head feature when at least this many training messages carry it. */
 const MIN_SIGNAL_ROWS = 3;
@@ -91,7 +102,9 @@ export function fitHeads(inputs, labels, subsets, options = HEAD_TRAINING) {
   const work = mkdtempSync(join(tmpdir(), 'haven-head-'));
   try {
     writeFileSync(join(work, 'features.f32'), Buffer.from(features.buffer));
-    writeFileSync(join(work, 'job.json'), JSON.stringify({ rows: inputs.length, inputs: width, labels: labels.map((l) => RISK_LEVELS.indexOf(l)), subsets, ...options }));
+    // The rule features follow the two embeddings and the has-history flag (riskHead.ts headFeatures).
+    const ruleFeaturesFrom = 2 * EMBEDDING_DIMENSION + 1;
+    writeFileSync(join(work, 'job.json'), JSON.stringify({ rows: inputs.length, inputs: width, labels: labels.map((l) => RISK_LEVELS.indexOf(l)), subsets, rule_features_from: ruleFeaturesFrom, ...options }));
     execFileSync(trainingPython(), [join(here, 'train_head.py'), work], { stdio: ['ignore', 'inherit', 'inherit'] });
     const heads = JSON.parse(readFileSync(join(work, 'heads.json'), 'utf8'));
     return heads.map((h) => ({ version: 2, signals, inputs: width, members: h.members }));

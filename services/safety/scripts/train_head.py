@@ -7,7 +7,8 @@ WORKDIR (written by train.mjs) holds
   features.f32   the feature matrix, little-endian float32, rows x inputs, row-major
   job.json       {"rows": n, "inputs": d, "labels": [0..3 per row],
                   "subsets": [[row indices to train on], ...],
-                  "hidden": 256, "alpha": 0.1, "members": 3, "max_iter": 400}
+                  "hidden": 256, "alpha": 0.1, "members": 3, "max_iter": 400,
+                  "rule_dropout": 1, "rule_features_from": 769}
 and receives
   heads.json     one head per subset: {"members": [{"hidden", "w1", "b1", "w2", "b2"}]}, the
                  weights as base64 of little-endian float32 in the layout riskHead.ts reads
@@ -15,6 +16,12 @@ and receives
 
 Each head is an ensemble of `members` one-hidden-layer ReLU networks (MLPClassifier, Adam,
 L2 penalty `alpha`), seeds 0..members-1, so a run is repeatable. Progress goes to stderr.
+
+Rule-feature dropout (ADR 0011): a share `rule_dropout` of the training rows (picked with a fixed
+seed) is added a second time with its rule features (columns from `rule_features_from`: the rules'
+level one-hot and the signal flags) set to "the rules saw nothing" (level NORMAL, no signals) and
+the same label. The head so learns to read the embeddings on their own too, instead of trusting
+the rules most when they are silent, which is when they fail on new wording.
 """
 import base64
 import json
@@ -31,6 +38,18 @@ LEVELS = 4
 
 def b64(array):
     return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode("ascii")
+
+
+def with_rule_dropout(x, y, job):
+    share = job.get("rule_dropout", 0)
+    if not share:
+        return x, y
+    start = job["rule_features_from"]
+    picked = np.random.default_rng(0).random(len(y)) < share
+    blind = x[picked].copy()
+    blind[:, start:] = 0
+    blind[:, start] = 1  # the rules' level: NORMAL (the first of the one-hot columns)
+    return np.vstack([x, blind]), np.concatenate([y, y[picked]])
 
 
 def fit_member(x, y, job, seed):
@@ -73,13 +92,14 @@ def main():
     heads = []
     for s, subset in enumerate(job["subsets"]):
         idx = np.asarray(subset, dtype=np.int64)
+        xs, ys = with_rule_dropout(x[idx], y[idx], job)
         members = []
         for seed in range(job["members"]):
             started = time.time()
-            members.append(fit_member(x[idx], y[idx], job, seed))
+            members.append(fit_member(xs, ys, job, seed))
             print(
                 f"  head {s + 1}/{len(job['subsets'])}, member {seed + 1}/{job['members']}: "
-                f"{len(idx)} rows in {time.time() - started:.0f} s",
+                f"{len(ys)} rows in {time.time() - started:.0f} s",
                 file=sys.stderr,
                 flush=True,
             )
