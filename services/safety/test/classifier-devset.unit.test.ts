@@ -73,7 +73,7 @@ describe('offline risk classifier on the labelled development set', () => {
 describe('the service classifier (rules + sentence encoder head) on the development set', () => {
   // The development set is part of the head's training data (scripts/train.mjs), so this guards
   // against regressions; it does not measure generalisation (train.mjs prints out-of-fold numbers).
-  // Blind measurement: scripts/evaluate.mjs on safety-blindset5.jsonl (ADR 0010).
+  // Blind measurement: scripts/evaluate.mjs on the test set, TEST_FILE in scripts/trainingData.mjs (ADR 0011).
   it('finds at least 97% of HIGH_RISK messages and raises at most 5% of NORMAL/WATCH messages', async () => {
     const classifier = await loadRiskClassifier(encoderModelPath(loadConfig('safety-test', classifierSettings).encoderModelDir));
     const rows = load('safety-devset.jsonl');
