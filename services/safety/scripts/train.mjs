@@ -15,9 +15,10 @@
 //      sets 3 to 6): HIGH_RISK recall >= 0.98 first, then the fewest NORMAL→ELEVATED/HIGH;
 //    - out-of-fold metrics with those thresholds are printed overall and per source file.
 // The test set (safety-blindset7.jsonl) is not read here: evaluate.mjs measures it.
-// --hidden N, --alpha X, --members N, --max-iter N override HEAD_TRAINING (headTraining.mjs) for
-// comparisons. --cv-only writes nothing. Repeatable: seeded folds and network initialisation.
-// Takes about 17 minutes on 2 cores (30 networks: five members for the final head and each fold).
+// --hidden N, --alpha X, --members N, --max-iter N, --rule-dropout X override HEAD_TRAINING
+// (headTraining.mjs) for comparisons. --cv-only writes nothing. Repeatable: seeded folds, dropout
+// copies and network initialisation. Takes about 27 minutes on 2 cores (30 networks: five members
+// for the final head and each fold, each fitted on twice the rows because of rule-feature dropout).
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
