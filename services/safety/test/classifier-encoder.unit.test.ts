@@ -138,6 +138,11 @@ describe('encoder classifier: rules + learned head', () => {
     },
   );
 
+  it('reads "tonight\'s the night" by its history: HIGH_RISK after a rope, not after concert tickets', async () => {
+    expect(await level("tonight's the night", ['I bought a rope'])).toBe('HIGH_RISK');
+    expect(await level("tonight's the night!", ['got tickets to see my favourite band', 'so excited'])).not.toMatch(/HIGH_RISK|ELEVATED_CONCERN/);
+  });
+
   it('reads a bare "ok" by its history: ordinary alone, HIGH_RISK after a plan', async () => {
     expect(await level('ok')).toBe('NORMAL');
     expect(await level('ok', ['ive got the pills saved up', 'tonight when everyone is asleep'])).toBe('HIGH_RISK');
