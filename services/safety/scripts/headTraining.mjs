@@ -13,7 +13,7 @@ const root = join(here, '../../..');
 const require = createRequire(import.meta.url);
 const safety = require(join(here, '../dist/classifier/index.js'));
 const { encoderModelPath } = require(join(here, '../dist/config.js'));
-export const { RISK_LEVELS, EMBEDDING_DIMENSION, createEncoderClassifier, featureCount, headFeatures, headScore, loadRiskHead, combineHeadWithRules, loadSentenceEncoder } = safety;
+export const { RISK_LEVELS, createEncoderClassifier, featureCount, headFeatures, headScore, loadRiskHead, combineHeadWithRules, loadSentenceEncoder } = safety;
 
 /**
  * Head training settings (scripts/train_head.py): an ensemble of `members` networks with one
@@ -97,14 +97,17 @@ function trainingPython() {
 export function fitHeads(inputs, labels, subsets, options = HEAD_TRAINING) {
   const signals = signalVocabulary(inputs);
   const width = featureCount(signals);
-  const features = new Float32Array(inputs.length * width);
-  inputs.forEach((input, i) => features.set(headFeatures(input, signals), i * width));
+  const matrix = (toFeatures) => {
+    const out = new Float32Array(inputs.length * width);
+    inputs.forEach((input, i) => out.set(toFeatures(input), i * width));
+    return Buffer.from(out.buffer);
+  };
   const work = mkdtempSync(join(tmpdir(), 'haven-head-'));
   try {
-    writeFileSync(join(work, 'features.f32'), Buffer.from(features.buffer));
-    // The rule features follow the two embeddings and the has-history flag (riskHead.ts headFeatures).
-    const ruleFeaturesFrom = 2 * EMBEDDING_DIMENSION + 1;
-    writeFileSync(join(work, 'job.json'), JSON.stringify({ rows: inputs.length, inputs: width, labels: labels.map((l) => RISK_LEVELS.indexOf(l)), subsets, rule_features_from: ruleFeaturesFrom, ...options }));
+    writeFileSync(join(work, 'features.f32'), matrix((input) => headFeatures(input, signals)));
+    // The copies for rule-feature dropout: the same rows as the classifier would see them had the rules found nothing.
+    if (options.rule_dropout > 0) writeFileSync(join(work, 'rules-blind.f32'), matrix((input) => headFeatures({ ...input, ruleLevel: 'NORMAL', signals: [] }, signals)));
+    writeFileSync(join(work, 'job.json'), JSON.stringify({ rows: inputs.length, inputs: width, labels: labels.map((l) => RISK_LEVELS.indexOf(l)), subsets, ...options }));
     execFileSync(trainingPython(), [join(here, 'train_head.py'), work], { stdio: ['ignore', 'inherit', 'inherit'] });
     const heads = JSON.parse(readFileSync(join(work, 'heads.json'), 'utf8'));
     return heads.map((h) => ({ version: 2, signals, inputs: width, members: h.members }));

@@ -5,10 +5,11 @@
 
 WORKDIR (written by train.mjs) holds
   features.f32   the feature matrix, little-endian float32, rows x inputs, row-major
+  rules-blind.f32  (when rule_dropout > 0) the same rows' features had the rules found nothing
   job.json       {"rows": n, "inputs": d, "labels": [0..3 per row],
                   "subsets": [[row indices to train on], ...],
                   "hidden": 256, "alpha": 0.1, "members": 3, "max_iter": 400,
-                  "rule_dropout": 1, "rule_features_from": 769}
+                  "rule_dropout": 1}
 and receives
   heads.json     one head per subset: {"members": [{"hidden", "w1", "b1", "w2", "b2"}]}, the
                  weights as base64 of little-endian float32 in the layout riskHead.ts reads
@@ -18,9 +19,8 @@ Each head is an ensemble of `members` one-hidden-layer ReLU networks (MLPClassif
 L2 penalty `alpha`), seeds 0..members-1, so a run is repeatable. Progress goes to stderr.
 
 Rule-feature dropout (ADR 0011): a share `rule_dropout` of the training rows (picked with a fixed
-seed) is added a second time with its rule features (columns from `rule_features_from`: the rules'
-level one-hot and the signal flags) set to "the rules saw nothing" (level NORMAL, no signals) and
-the same label. The head so learns to read the embeddings on their own too, instead of trusting
+seed) is added a second time from rules-blind.f32, the row as if the rules had seen nothing (level
+NORMAL, no signals; computed by train.mjs with the run-time feature code), with the same label. The head so learns to read the embeddings on their own too, instead of trusting
 the rules most when they are silent, which is when they fail on new wording.
 """
 import base64
@@ -40,16 +40,19 @@ def b64(array):
     return base64.b64encode(np.ascontiguousarray(array, dtype="<f4").tobytes()).decode("ascii")
 
 
-def with_rule_dropout(x, y, job):
+def with_rule_dropout(x, blind, y, job):
     share = job.get("rule_dropout", 0)
     if not share:
         return x, y
-    start = job["rule_features_from"]
     picked = np.random.default_rng(0).random(len(y)) < share
-    blind = x[picked].copy()
-    blind[:, start:] = 0
-    blind[:, start] = 1  # the rules' level: NORMAL (the first of the one-hot columns)
-    return np.vstack([x, blind]), np.concatenate([y, y[picked]])
+    return np.vstack([x, blind[picked]]), np.concatenate([y, y[picked]])
+
+
+def read_matrix(path, n, d):
+    x = np.fromfile(path, dtype="<f4")
+    if x.size != n * d:
+        raise SystemExit(f"{path} holds {x.size} values, expected {n} x {d}")
+    return x.reshape(n, d).astype(np.float64)
 
 
 def fit_member(x, y, job, seed):
@@ -84,15 +87,13 @@ def main():
     with open(f"{workdir}/job.json", encoding="utf-8") as f:
         job = json.load(f)
     n, d = job["rows"], job["inputs"]
-    x = np.fromfile(f"{workdir}/features.f32", dtype="<f4")
-    if x.size != n * d:
-        raise SystemExit(f"features.f32 holds {x.size} values, expected {n} x {d}")
-    x = x.reshape(n, d).astype(np.float64)
+    x = read_matrix(f"{workdir}/features.f32", n, d)
+    blind = read_matrix(f"{workdir}/rules-blind.f32", n, d) if job.get("rule_dropout", 0) else None
     y = np.asarray(job["labels"], dtype=np.int64)
     heads = []
     for s, subset in enumerate(job["subsets"]):
         idx = np.asarray(subset, dtype=np.int64)
-        xs, ys = with_rule_dropout(x[idx], y[idx], job)
+        xs, ys = with_rule_dropout(x[idx], None if blind is None else blind[idx], y[idx], job)
         members = []
         for seed in range(job["members"]):
             started = time.time()
